@@ -1,0 +1,484 @@
+//! [`Credentials`]: where to ask for a token and how; the URL policy; the
+//! request they encode to.
+
+use crate::encode;
+use crate::error::{Error, Result};
+use crate::parse;
+use crate::secret::Secret;
+use crate::token::{Clock, SystemClock, Token};
+use crate::transport::{HttpTransport, Request, Transport};
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+/// How the request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// `application/x-www-form-urlencoded`, as RFC 6749 §4.4.2 specifies
+    /// (Hydrosat, Keycloak, Entra, most servers). The default.
+    #[default]
+    Form,
+    /// `application/json` (Stampede, Alluvial/Auth0). A parameter given
+    /// more than once becomes a JSON array.
+    Json,
+    /// `multipart/form-data`, as `curl --form` sends it (Learn Amp).
+    Multipart,
+}
+
+/// How the client authenticates (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the request body. The default:
+    /// all four seed vendors document it.
+    #[default]
+    RequestBody,
+    /// HTTP Basic with the RFC 6749 §2.3.1 encoding: the id and the secret
+    /// are each percent-encoded (every byte outside `A-Z a-z 0-9 - . _ ~`
+    /// as `%XX`, a space as `%20`), joined with `:`, then base64-encoded.
+    Basic,
+    /// Plain RFC 7617 Basic: `id:secret` base64-encoded as it is, for
+    /// servers that never percent-decode. The client id may not contain
+    /// `:`.
+    BasicUnencoded,
+}
+
+/// The request timeout unless set: 30 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The response body cap unless set: 64 KiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+const RESERVED: [&str; 4] = ["grant_type", "client_id", "client_secret", "scope"];
+
+/// A client's credentials and everything needed to ask for a token.
+///
+/// # Defaults
+///
+/// | setting | default |
+/// |---|---|
+/// | body encoding | [`Encoding::Form`] |
+/// | client authentication | [`ClientAuth::RequestBody`] |
+/// | scope | none |
+/// | timeout | 30 s for the whole exchange ([`DEFAULT_TIMEOUT`]) |
+/// | response cap | 64 KiB ([`DEFAULT_MAX_RESPONSE_BYTES`]) |
+/// | plain `http://` | loopback hosts only (`127.0.0.0/8`, `::1`, `localhost`) |
+///
+/// Setters consume and return `self`. Problems a setter cannot report
+/// (a reserved parameter name, a zero timeout, an `http://` URL to a remote
+/// host) are reported by [`validate`](Credentials::validate) and by every
+/// fetch before any network traffic, as [`ErrorKind::Config`](crate::ErrorKind::Config).
+///
+/// `Debug` shows everything but the secret. The secret is zeroed on drop.
+#[derive(Clone)]
+pub struct Credentials {
+    token_url: String,
+    host: String,
+    https: bool,
+    client_id: String,
+    client_secret: Secret,
+    scope: Option<String>,
+    params: Vec<(String, String)>,
+    encoding: Encoding,
+    auth: ClientAuth,
+    timeout: Duration,
+    max_response_bytes: usize,
+    allow_http: bool,
+    problem: Option<Error>,
+}
+
+impl Credentials {
+    /// Credentials for the token endpoint at `token_url`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when the URL cannot
+    /// be parsed (not `http://` or `https://`, no host, a bad port, user
+    /// info, a fragment, whitespace) or the client id or secret is empty.
+    pub fn new(token_url: &str, client_id: &str, client_secret: &str) -> Result<Credentials> {
+        let url = parse_url(token_url)?;
+        if client_id.is_empty() {
+            return Err(Error::config("client id is empty"));
+        }
+        if client_secret.is_empty() {
+            return Err(Error::config("client secret is empty"));
+        }
+        Ok(Credentials {
+            token_url: url.normalized,
+            host: url.host,
+            https: url.https,
+            client_id: client_id.to_owned(),
+            client_secret: Secret::new(client_secret.to_owned()),
+            scope: None,
+            params: Vec::new(),
+            encoding: Encoding::default(),
+            auth: ClientAuth::default(),
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_http: false,
+            problem: None,
+        })
+    }
+
+    fn note_problem(&mut self, problem: Error) {
+        self.problem.get_or_insert(problem);
+    }
+
+    /// Asks for `scope` (RFC 6749 §3.3). Called again, it adds to the
+    /// scope, space-separated.
+    pub fn with_scope(mut self, scope: &str) -> Credentials {
+        if scope.chars().any(char::is_control) {
+            self.note_problem(Error::config("scope contains control characters"));
+        }
+        let scope = scope.trim();
+        if !scope.is_empty() {
+            match &mut self.scope {
+                Some(s) => {
+                    s.push(' ');
+                    s.push_str(scope);
+                }
+                None => self.scope = Some(scope.to_owned()),
+            }
+        }
+        self
+    }
+
+    /// Adds a request parameter such as `audience` (Auth0) or `resource`
+    /// (RFC 8707; may be repeated). A parameter may not be named
+    /// `grant_type`, `client_id`, `client_secret` or `scope`.
+    pub fn with_param(mut self, name: &str, value: &str) -> Credentials {
+        if name.is_empty() {
+            self.note_problem(Error::config("parameter name is empty"));
+        } else if RESERVED.contains(&name) {
+            self.note_problem(Error::config(format!(
+                "parameter `{name}` is reserved and set by cctoken{}",
+                if name == "scope" {
+                    "; use with_scope"
+                } else {
+                    ""
+                }
+            )));
+        }
+        self.params.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the body encoding.
+    pub fn with_encoding(mut self, encoding: Encoding) -> Credentials {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Sets the client authentication method. cctoken never retries with
+    /// another method after a failure: that would double failed logins and
+    /// hide the first error.
+    pub fn with_auth(mut self, auth: ClientAuth) -> Credentials {
+        self.auth = auth;
+        self
+    }
+
+    /// Sets the limit for the whole exchange: connect, send, and read the
+    /// whole response. The built-in transport counts whole seconds and
+    /// rounds up.
+    pub fn with_timeout(mut self, timeout: Duration) -> Credentials {
+        if timeout.is_zero() {
+            self.note_problem(Error::config("timeout is zero"));
+        }
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body read.
+    pub fn with_max_response_bytes(mut self, max: usize) -> Credentials {
+        if max == 0 {
+            self.note_problem(Error::config("response cap is zero"));
+        }
+        self.max_response_bytes = max;
+        self
+    }
+
+    /// Allows a plain `http://` token URL to a host that is not loopback.
+    /// The secret and the token then cross the network in clear text.
+    pub fn dangerous_allow_http(mut self) -> Credentials {
+        self.allow_http = true;
+        self
+    }
+
+    /// The token URL (scheme in lower case).
+    pub fn token_url(&self) -> &str {
+        &self.token_url
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The scope asked for, if any.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// The extra parameters, in order.
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The body encoding.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The client authentication method.
+    pub fn auth(&self) -> ClientAuth {
+        self.auth
+    }
+
+    /// The request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The response body cap.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// Checks what the setters could not: reserved parameter names, zero
+    /// limits, a client id with `:` under [`ClientAuth::BasicUnencoded`],
+    /// and the URL policy — `https://`, or `http://` only to a loopback
+    /// host unless [`dangerous_allow_http`](Credentials::dangerous_allow_http).
+    ///
+    /// # Errors
+    ///
+    /// The first problem found, as [`ErrorKind::Config`](crate::ErrorKind::Config).
+    pub fn validate(&self) -> Result<()> {
+        if let Some(problem) = &self.problem {
+            return Err(problem.clone());
+        }
+        if !self.https && !self.allow_http && !is_loopback(&self.host) {
+            return Err(Error::config(format!(
+                "http:// token URL to non-loopback host `{}` would send the secret in clear text; \
+                 use https:// (or dangerous_allow_http)",
+                self.host
+            )));
+        }
+        if self.auth == ClientAuth::BasicUnencoded && self.client_id.contains(':') {
+            return Err(Error::config(
+                "client id contains `:`, which BasicUnencoded cannot carry; use ClientAuth::Basic",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fetches a new token over the built-in [`HttpTransport`].
+    ///
+    /// Every call sends a request; to reuse a token until it expires, use
+    /// a [`TokenSource`](crate::TokenSource).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) from
+    /// [`validate`](Credentials::validate), before any traffic; otherwise
+    /// the transport's errors and the parser's (see [`ErrorKind`](crate::ErrorKind)).
+    pub fn fetch(&self) -> Result<Token> {
+        self.fetch_with(&HttpTransport::new())
+    }
+
+    /// Fetches a new token over `transport`.
+    ///
+    /// # Errors
+    ///
+    /// As [`fetch`](Credentials::fetch), with the transport's own errors.
+    pub fn fetch_with<T: Transport + ?Sized>(&self, transport: &T) -> Result<Token> {
+        self.fetch_at(transport, &SystemClock)
+    }
+
+    /// Fetches with the token's lifetime measured on `clock` from the
+    /// moment the request is sent.
+    pub(crate) fn fetch_at<T: Transport + ?Sized>(
+        &self,
+        transport: &T,
+        clock: &dyn Clock,
+    ) -> Result<Token> {
+        self.validate()?;
+        let request = self.request();
+        let issued = (clock.now(), clock.wall());
+        let secret = self.client_secret.expose();
+        let response = transport.send(&request).map_err(|e| e.redact(secret))?;
+        parse::token_response(&response, self.max_response_bytes, issued)
+            .map_err(|e| e.redact(secret))
+    }
+
+    /// The token request these credentials encode to.
+    pub(crate) fn request(&self) -> Request {
+        let secret = self.client_secret.expose();
+        let mut fields: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+        if self.auth == ClientAuth::RequestBody {
+            fields.push(("client_id", &self.client_id));
+            fields.push(("client_secret", secret));
+        }
+        if let Some(scope) = &self.scope {
+            fields.push(("scope", scope));
+        }
+        fields.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+
+        let (content_type, body) = match self.encoding {
+            Encoding::Form => (
+                "application/x-www-form-urlencoded".to_owned(),
+                encode::form(&fields),
+            ),
+            Encoding::Json => ("application/json".to_owned(), encode::json(&fields)),
+            Encoding::Multipart => {
+                let boundary = encode::boundary(&fields);
+                let body = encode::multipart(&fields, &boundary);
+                (format!("multipart/form-data; boundary={boundary}"), body)
+            }
+        };
+        let mut headers = vec![
+            ("Accept".to_owned(), "application/json".to_owned()),
+            ("Content-Type".to_owned(), content_type),
+            ("User-Agent".to_owned(), USER_AGENT.to_owned()),
+        ];
+        match self.auth {
+            ClientAuth::RequestBody => {}
+            ClientAuth::Basic => headers.push((
+                "Authorization".to_owned(),
+                encode::basic(&self.client_id, secret, true),
+            )),
+            ClientAuth::BasicUnencoded => headers.push((
+                "Authorization".to_owned(),
+                encode::basic(&self.client_id, secret, false),
+            )),
+        }
+        Request::new(
+            self.token_url.clone(),
+            headers,
+            body.into_bytes(),
+            self.timeout,
+            self.max_response_bytes,
+        )
+    }
+}
+
+/// `cctoken/<version>`, the `User-Agent` of every request.
+pub const USER_AGENT: &str = concat!("cctoken/", env!("CARGO_PKG_VERSION"));
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("scope", &self.scope)
+            .field("params", &self.params)
+            .field("encoding", &self.encoding)
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
+struct ParsedUrl {
+    normalized: String,
+    host: String,
+    https: bool,
+}
+
+/// Parses a token URL: `http(s)://host[:port][/path][?query]`.
+fn parse_url(url: &str) -> Result<ParsedUrl> {
+    let bad = |why: &str| Error::config(format!("token URL {why}"));
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("contains whitespace or control characters"));
+    }
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad("must start with https://"))?;
+    let https = if scheme.eq_ignore_ascii_case("https") {
+        true
+    } else if scheme.eq_ignore_ascii_case("http") {
+        false
+    } else {
+        return Err(bad(&format!(
+            "has scheme `{}`; only https:// (or http:// to loopback) is supported",
+            crate::error::sanitize(scheme, 16)
+        )));
+    };
+    if rest.contains('#') {
+        return Err(bad("must not have a fragment (RFC 6749 §3.2)"));
+    }
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('@') {
+        return Err(bad("must not contain user info; use ClientAuth::Basic"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (inner, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("has an unclosed IPv6 literal"))?;
+        if inner.parse::<Ipv6Addr>().is_err() {
+            return Err(bad("has an invalid IPv6 literal"));
+        }
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| bad("has text after the IPv6 literal"))?,
+            ),
+        };
+        (&authority[..inner.len() + 2], port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(bad("has no host"));
+    }
+    if !host.starts_with('[')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    {
+        return Err(bad(
+            "has a host with characters outside A-Z a-z 0-9 . - _ (write IDNs in xn-- form)",
+        ));
+    }
+    if let Some(port) = port {
+        if port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || !matches!(port.parse::<u16>(), Ok(1..))
+        {
+            return Err(bad(&format!(
+                "has an invalid port `{}`",
+                crate::error::sanitize(port, 16)
+            )));
+        }
+    }
+    Ok(ParsedUrl {
+        normalized: format!("{}://{}", if https { "https" } else { "http" }, rest),
+        host: host.to_owned(),
+        https,
+    })
+}
+
+/// `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Ok(v4) = host.parse::<Ipv4Addr>() {
+        return v4.is_loopback();
+    }
+    host.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .and_then(|h| h.parse::<Ipv6Addr>().ok())
+        .is_some_and(|v6| v6.is_loopback())
+}
+
+#[cfg(test)]
+#[path = "credentials_tests.rs"]
+mod tests;

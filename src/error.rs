@@ -1,0 +1,360 @@
+//! [`Error`], [`ErrorKind`] and [`Result`].
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `Result` with cctoken's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, for callers to branch on.
+///
+/// Marked `#[non_exhaustive]`: new kinds may be added in minor releases, so
+/// a `match` needs a wildcard arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The [`Credentials`](crate::Credentials) or a setting are unusable: a
+    /// bad or non-HTTPS URL, an empty client id, a reserved parameter name,
+    /// a URL the built-in transport cannot reach (IPv6 literal). Found before
+    /// any network traffic.
+    Config,
+    /// Loading credentials from a file or the environment failed: a missing
+    /// or malformed field, an unreadable file, a file readable by others.
+    Credentials,
+    /// The connection could not be made (refused, unreachable, name not
+    /// resolved) or broke while the request or response was in transit.
+    Connect,
+    /// The whole request, response included, took longer than the timeout.
+    Timeout,
+    /// The TLS handshake failed: an untrusted certificate, a certificate
+    /// for another host name, a protocol error.
+    Tls,
+    /// The server answered with an HTTP error status and no OAuth error
+    /// object (a gateway's HTML page, a plain-text 429, a 5xx).
+    Http,
+    /// The server answered with an OAuth error object (RFC 6749 §5.2), such
+    /// as `invalid_client`, whatever the HTTP status.
+    OAuth,
+    /// The response is malformed or unsafe: not JSON, no `access_token`, a
+    /// token with characters that cannot go into a header, a negative
+    /// `expires_in`, an unsupported `token_type`, broken HTTP framing.
+    InvalidResponse,
+    /// The response body is larger than the configured cap; the rest was
+    /// not read.
+    ResponseTooLarge,
+    /// The server answered with a redirect. cctoken never follows one: the
+    /// credentials must not be sent anywhere else.
+    Redirect,
+}
+
+impl ErrorKind {
+    fn phrase(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "invalid configuration",
+            ErrorKind::Credentials => "cannot load credentials",
+            ErrorKind::Connect => "connection to the token endpoint failed",
+            ErrorKind::Timeout => "token request timed out",
+            ErrorKind::Tls => "TLS handshake with the token endpoint failed",
+            ErrorKind::Http => "token endpoint returned an HTTP error",
+            ErrorKind::OAuth => "token endpoint refused the request",
+            ErrorKind::InvalidResponse => "invalid token response",
+            ErrorKind::ResponseTooLarge => "token response too large",
+            ErrorKind::Redirect => "token endpoint answered with a redirect",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.phrase())
+    }
+}
+
+/// An error from configuring cctoken or fetching a token.
+///
+/// [`kind`](Error::kind) says what went wrong; [`status`](Error::status),
+/// [`oauth_error`](Error::oauth_error) and
+/// [`retry_after`](Error::retry_after) carry what the server said.
+///
+/// `Display` is one short line. It never contains the client secret, an
+/// access token or a whole response body: at most a short excerpt of a
+/// non-JSON body, with control characters escaped. The underlying cause (an
+/// I/O or TLS error) is reachable through [`source`](StdError::source) and
+/// is not repeated in `Display`.
+///
+/// `Error` is cheap to clone (one `Box`), `Send`, `Sync` and `'static`.
+#[derive(Clone)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    kind: ErrorKind,
+    detail: String,
+    status: Option<u16>,
+    oauth_error: Option<String>,
+    oauth_description: Option<String>,
+    oauth_uri: Option<String>,
+    retry_after: Option<Duration>,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl Error {
+    /// A new error of `kind` with a short lowercase `detail`.
+    pub(crate) fn new(kind: ErrorKind, detail: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                detail: detail.into(),
+                status: None,
+                oauth_error: None,
+                oauth_description: None,
+                oauth_uri: None,
+                retry_after: None,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn config(detail: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Config, detail)
+    }
+
+    pub(crate) fn invalid(detail: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidResponse, detail)
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Error {
+        self.inner.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Error {
+        self.inner.retry_after = retry_after;
+        self
+    }
+
+    pub(crate) fn with_oauth(
+        mut self,
+        code: String,
+        description: Option<String>,
+        uri: Option<String>,
+    ) -> Error {
+        self.inner.oauth_error = Some(code);
+        self.inner.oauth_description = description;
+        self.inner.oauth_uri = uri;
+        self
+    }
+
+    pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Error {
+        self.inner.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Replaces every occurrence of `secret` in the texts this error shows
+    /// (a server may echo what it was sent).
+    pub(crate) fn redact(mut self, secret: &str) -> Error {
+        if secret.is_empty() {
+            return self;
+        }
+        let inner = &mut *self.inner;
+        for text in [
+            Some(&mut inner.detail),
+            inner.oauth_error.as_mut(),
+            inner.oauth_description.as_mut(),
+            inner.oauth_uri.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[redacted]");
+            }
+        }
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The OAuth `error` code (RFC 6749 §5.2), such as `invalid_client`,
+    /// when the server sent an error object.
+    pub fn oauth_error(&self) -> Option<&str> {
+        self.inner.oauth_error.as_deref()
+    }
+
+    /// The OAuth `error_description`, with control characters escaped.
+    pub fn oauth_error_description(&self) -> Option<&str> {
+        self.inner.oauth_description.as_deref()
+    }
+
+    /// The OAuth `error_uri`, with control characters escaped.
+    pub fn oauth_error_uri(&self) -> Option<&str> {
+        self.inner.oauth_uri.as_deref()
+    }
+
+    /// How long the server asked the client to wait (`Retry-After` in
+    /// seconds), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// Whether trying again later may succeed: connection failures,
+    /// timeouts, HTTP 408, 429 and 5xx, and the OAuth errors
+    /// `temporarily_unavailable`, `server_error` and `slow_down`.
+    /// Configuration errors, TLS failures, invalid responses and OAuth
+    /// refusals such as `invalid_client` are not transient.
+    pub fn is_transient(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Connect | ErrorKind::Timeout => true,
+            ErrorKind::Http => matches!(self.inner.status, Some(408 | 429 | 500..=599)),
+            ErrorKind::OAuth => matches!(
+                self.inner.oauth_error.as_deref(),
+                Some("temporarily_unavailable" | "server_error" | "slow_down")
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.write_str(inner.kind.phrase())?;
+        if let Some(code) = &inner.oauth_error {
+            write!(f, ": {code}")?;
+        }
+        if let Some(status) = inner.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if !inner.detail.is_empty() {
+            write!(f, ": {}", inner.detail)?;
+        }
+        if let Some(description) = &inner.oauth_description {
+            write!(f, ": {description}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &inner.kind);
+        if !inner.detail.is_empty() {
+            d.field("detail", &inner.detail);
+        }
+        if let Some(status) = inner.status {
+            d.field("status", &status);
+        }
+        if let Some(code) = &inner.oauth_error {
+            d.field("oauth_error", code);
+        }
+        if let Some(description) = &inner.oauth_description {
+            d.field("oauth_error_description", description);
+        }
+        if let Some(uri) = &inner.oauth_uri {
+            d.field("oauth_error_uri", uri);
+        }
+        if let Some(retry_after) = inner.retry_after {
+            d.field("retry_after", &retry_after);
+        }
+        if let Some(source) = &inner.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match &self.inner.source {
+            Some(source) => Some(&**source as &(dyn StdError + 'static)),
+            None => None,
+        }
+    }
+}
+
+/// Escapes control characters and cuts `text` to at most `max` characters,
+/// for showing server-supplied text in an error.
+pub(crate) fn sanitize(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for c in text.chars() {
+        if count == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        count += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_stays_small() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<Error>();
+    }
+
+    #[test]
+    fn display_is_one_line_with_status_and_code() {
+        let e = Error::new(ErrorKind::OAuth, "")
+            .with_status(400)
+            .with_oauth("invalid_client".into(), Some("bad secret".into()), None);
+        assert_eq!(
+            e.to_string(),
+            "token endpoint refused the request: invalid_client (HTTP 400): bad secret"
+        );
+    }
+
+    #[test]
+    fn sanitize_escapes_controls_and_truncates() {
+        assert_eq!(sanitize("a\r\nb", 10), "a\\r\\nb");
+        assert_eq!(sanitize("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn redact_removes_echoed_secret() {
+        let e = Error::new(ErrorKind::Http, "body: \"s3cret\"").redact("s3cret");
+        assert!(!e.to_string().contains("s3cret"));
+        assert!(!format!("{e:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn transient_classification() {
+        let http = |s| Error::new(ErrorKind::Http, "").with_status(s);
+        assert!(http(503).is_transient());
+        assert!(http(429).is_transient());
+        assert!(!http(404).is_transient());
+        assert!(Error::new(ErrorKind::Timeout, "").is_transient());
+        let oauth = |c: &str| Error::new(ErrorKind::OAuth, "").with_oauth(c.into(), None, None);
+        assert!(!oauth("invalid_client").is_transient());
+        assert!(oauth("temporarily_unavailable").is_transient());
+        assert!(!Error::new(ErrorKind::Tls, "").is_transient());
+    }
+}

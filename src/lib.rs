@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations, rust_2018_idioms)]
+
+mod credentials;
+mod encode;
+mod error;
+mod load;
+mod parse;
+mod secret;
+mod token;
+mod transport;
+
+pub use credentials::{
+    ClientAuth, Credentials, Encoding, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
+};
+pub use error::{Error, ErrorKind, Result};
+pub use token::{Clock, SystemClock, Token, MAX_LIFETIME};
+pub use transport::{trust_roots, HttpTransport, Request, Response, Transport, TrustRoots};

@@ -1,0 +1,297 @@
+//! [`Token`], the [`Clock`] it is measured with, and expiry arithmetic.
+
+use crate::secret::Secret;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The source of time for expiry: a monotonic instant and the wall clock.
+///
+/// Expiry is measured on both: the monotonic clock cannot jump, but on
+/// Linux it stops while the machine is suspended, so a device that sleeps
+/// past a token's expiry would keep using it; the wall clock keeps running
+/// through suspend but can be set backwards or forwards. A token counts as
+/// expired as soon as *either* clock says its lifetime has passed, so a
+/// wall-clock jump can cause one early refresh, never a late one.
+///
+/// The default is [`SystemClock`]; tests substitute a clock they advance by
+/// hand instead of sleeping.
+pub trait Clock: Send + Sync {
+    /// A monotonic reading, as [`Instant::now`].
+    fn now(&self) -> Instant;
+    /// The wall-clock time, as [`SystemTime::now`].
+    fn wall(&self) -> SystemTime;
+}
+
+/// The real clocks: [`Instant::now`] and [`SystemTime::now`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// The longest lifetime cctoken believes: one year. A larger `expires_in`
+/// (one server sent 1,000 years) is clamped to this, so the token is simply
+/// refreshed after a year.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// An access token from the token endpoint.
+///
+/// Cloning is cheap (one reference count). The token's lifetime runs from
+/// the moment the request that fetched it was sent, on the [`Clock`] that
+/// was in use then.
+#[derive(Clone)]
+pub struct Token {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    access_token: Secret,
+    scope: Option<String>,
+    extras: Vec<(String, String)>,
+    lifetime: Option<Duration>,
+    issued_at: Instant,
+    issued_wall: SystemTime,
+}
+
+impl Token {
+    pub(crate) fn new(
+        access_token: String,
+        scope: Option<String>,
+        extras: Vec<(String, String)>,
+        lifetime: Option<Duration>,
+        issued: (Instant, SystemTime),
+    ) -> Token {
+        Token {
+            inner: Arc::new(Inner {
+                access_token: Secret::new(access_token),
+                scope,
+                extras,
+                lifetime,
+                issued_at: issued.0,
+                issued_wall: issued.1,
+            }),
+        }
+    }
+
+    /// The access token itself, to send as `Authorization: Bearer <token>`.
+    ///
+    /// It is printable ASCII without spaces (checked when the response was
+    /// parsed), so it is safe to put into a header.
+    ///
+    /// # Security
+    ///
+    /// This is a bearer credential: whoever holds it can call the API as
+    /// your client until it expires. Do not log it, put it in an error
+    /// message or a URL, or store it anywhere readable by others. cctoken's
+    /// own `Debug` output never shows it.
+    pub fn access_token(&self) -> &str {
+        self.inner.access_token.expose()
+    }
+
+    /// The token type: always `"Bearer"`. A response with another type
+    /// (`mac`, `DPoP`, …) is refused; one without a type is taken as Bearer.
+    pub fn token_type(&self) -> &str {
+        "Bearer"
+    }
+
+    /// The scope the server granted, when it said (an array of strings in
+    /// the response is joined with spaces).
+    pub fn scope(&self) -> Option<&str> {
+        self.inner.scope.as_deref()
+    }
+
+    /// The lifetime the server granted (`expires_in`, clamped to
+    /// [`MAX_LIFETIME`]), or `None` when the response did not say.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.inner.lifetime
+    }
+
+    /// The time left before the token expires, by the system clocks, or
+    /// `None` when the server did not give a lifetime. `Some(ZERO)` once
+    /// expired.
+    pub fn expires_in(&self) -> Option<Duration> {
+        self.remaining_at(&SystemClock)
+    }
+
+    /// Whether the lifetime has passed by the system clocks (either of
+    /// them; see [`Clock`]). A token without a known lifetime is never
+    /// expired by this test; [`TokenSource`](crate::TokenSource) applies a
+    /// default lifetime to such tokens. A token with `expires_in: 0` is
+    /// expired at once: use it for one call, do not keep it.
+    pub fn is_expired(&self) -> bool {
+        self.is_expired_at(&SystemClock)
+    }
+
+    /// `Bearer <access token>`, the value of the `Authorization` header
+    /// (RFC 6750 §2.1).
+    ///
+    /// # Security
+    ///
+    /// The value contains the access token; see
+    /// [`access_token`](Token::access_token).
+    pub fn authorization_header(&self) -> String {
+        format!("Bearer {}", self.access_token())
+    }
+
+    /// Another scalar member of the response by name, such as `created_at`,
+    /// `expires_on`, `instance_url`: strings as they were, numbers and
+    /// booleans as JSON text. Arrays, objects and `null` are not kept, nor
+    /// are members that may hold secrets (`access_token`, `refresh_token`,
+    /// `id_token`).
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.inner
+            .extras
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Time left by `clock`: the lifetime minus the larger of the elapsed
+    /// monotonic and wall-clock time. No addition to an `Instant`, so no
+    /// lifetime can overflow; a wall clock set backwards counts as no time.
+    pub(crate) fn remaining_at(&self, clock: &dyn Clock) -> Option<Duration> {
+        let lifetime = self.inner.lifetime?;
+        Some(lifetime.saturating_sub(self.age_at(clock)))
+    }
+
+    pub(crate) fn is_expired_at(&self, clock: &dyn Clock) -> bool {
+        self.remaining_at(clock) == Some(Duration::ZERO)
+    }
+
+    /// How long ago the request for this token was sent, by the later of
+    /// the two clocks.
+    pub(crate) fn age_at(&self, clock: &dyn Clock) -> Duration {
+        let mono = clock.now().saturating_duration_since(self.inner.issued_at);
+        let wall = clock
+            .wall()
+            .duration_since(self.inner.issued_wall)
+            .unwrap_or(Duration::ZERO);
+        mono.max(wall)
+    }
+
+    /// Whether `other` is this very token (a clone of the same fetch).
+    pub(crate) fn same_as(&self, other: &Token) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extras: Vec<&str> = self.inner.extras.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Token")
+            .field("access_token", &self.inner.access_token)
+            .field("token_type", &self.token_type())
+            .field("scope", &self.inner.scope)
+            .field("lifetime", &self.inner.lifetime)
+            .field("expires_in", &self.expires_in())
+            .field("extras", &extras)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    struct FakeClock {
+        base: (Instant, SystemTime),
+        offsets: Mutex<(Duration, Duration)>,
+    }
+
+    impl FakeClock {
+        fn new() -> FakeClock {
+            FakeClock {
+                base: (Instant::now(), SystemTime::now()),
+                offsets: Mutex::new((Duration::ZERO, Duration::ZERO)),
+            }
+        }
+        fn advance(&self, mono: Duration, wall: Duration) {
+            let mut o = self.offsets.lock().unwrap();
+            o.0 += mono;
+            o.1 += wall;
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Instant {
+            self.base.0 + self.offsets.lock().unwrap().0
+        }
+        fn wall(&self) -> SystemTime {
+            self.base.1 + self.offsets.lock().unwrap().1
+        }
+    }
+
+    fn token(lifetime: Option<u64>, clock: &FakeClock) -> Token {
+        Token::new(
+            "tok".into(),
+            None,
+            vec![],
+            lifetime.map(Duration::from_secs),
+            (clock.now(), clock.wall()),
+        )
+    }
+
+    #[test]
+    fn remaining_counts_down_on_monotonic_clock() {
+        let c = FakeClock::new();
+        let t = token(Some(100), &c);
+        c.advance(Duration::from_secs(40), Duration::from_secs(40));
+        assert_eq!(t.remaining_at(&c), Some(Duration::from_secs(60)));
+        assert!(!t.is_expired_at(&c));
+        c.advance(Duration::from_secs(60), Duration::from_secs(60));
+        assert!(t.is_expired_at(&c));
+    }
+
+    #[test]
+    fn wall_clock_past_expiry_expires_while_monotonic_frozen() {
+        let c = FakeClock::new();
+        let t = token(Some(100), &c);
+        c.advance(Duration::ZERO, Duration::from_secs(101));
+        assert!(t.is_expired_at(&c));
+    }
+
+    #[test]
+    fn wall_clock_set_back_does_not_extend() {
+        let c = FakeClock {
+            base: (Instant::now(), SystemTime::now()),
+            offsets: Mutex::new((Duration::ZERO, Duration::from_secs(1000))),
+        };
+        let t = token(Some(100), &c);
+        // Wall clock jumps back 1000 s: only the monotonic clock counts.
+        *c.offsets.lock().unwrap() = (Duration::from_secs(100), Duration::ZERO);
+        assert!(t.is_expired_at(&c));
+    }
+
+    #[test]
+    fn unknown_lifetime_never_expires_by_itself() {
+        let c = FakeClock::new();
+        let t = token(None, &c);
+        c.advance(Duration::from_secs(1 << 40), Duration::from_secs(1 << 40));
+        assert_eq!(t.remaining_at(&c), None);
+        assert!(!t.is_expired_at(&c));
+    }
+
+    #[test]
+    fn max_lifetime_does_not_overflow() {
+        let c = FakeClock::new();
+        let t = token(Some(MAX_LIFETIME.as_secs()), &c);
+        assert_eq!(t.remaining_at(&c), Some(MAX_LIFETIME));
+    }
+
+    #[test]
+    fn debug_hides_token() {
+        let c = FakeClock::new();
+        let t = token(Some(1), &c);
+        let d = format!("{t:?}");
+        assert!(!d.contains("tok\""), "{d}");
+        assert!(d.contains("[redacted]"));
+    }
+}

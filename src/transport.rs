@@ -1,0 +1,468 @@
+//! The [`Transport`] trait, the [`Request`] and [`Response`] it carries, and
+//! [`HttpTransport`], the built-in implementation over minreq (the only
+//! file that names minreq).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::{zero_bytes, zero_string};
+use std::fmt;
+use std::io::{self, Read};
+use std::time::Duration;
+
+/// Sends a token request and returns the server's response.
+///
+/// Implemented by [`HttpTransport`] and by every closure
+/// `Fn(&Request) -> Result<Response> + Send + Sync`, so tests and programs
+/// with their own HTTP stack can plug in:
+///
+/// ```
+/// use cctoken::{Credentials, Response};
+///
+/// let creds = Credentials::new("https://auth.example.com/token", "id", "secret")?;
+/// let token = creds.fetch_with(&|_request: &cctoken::Request| {
+///     Ok(Response::new(200, r#"{"access_token":"abc","expires_in":60}"#))
+/// })?;
+/// assert_eq!(token.lifetime(), Some(std::time::Duration::from_secs(60)));
+/// # Ok::<(), cctoken::Error>(())
+/// ```
+///
+/// An implementation should honour [`Request::timeout`], not follow
+/// redirects, and stop reading a body longer than
+/// [`Request::max_response_bytes`]; cctoken checks the size again and
+/// handles 3xx statuses itself.
+pub trait Transport: Send + Sync {
+    /// Sends `request` and returns the response, whatever its status.
+    ///
+    /// # Errors
+    ///
+    /// Network, TLS and timeout failures, with the matching [`ErrorKind`].
+    fn send(&self, request: &Request) -> Result<Response>;
+}
+
+impl<F> Transport for F
+where
+    F: Fn(&Request) -> Result<Response> + Send + Sync,
+{
+    fn send(&self, request: &Request) -> Result<Response> {
+        self(request)
+    }
+}
+
+/// A token request: always a `POST` to the token URL.
+///
+/// The body and the `Authorization` header hold the client secret: `Debug`
+/// shows neither, and both are zeroed when the request is dropped.
+pub struct Request {
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    timeout: Duration,
+    max_response_bytes: usize,
+}
+
+impl Request {
+    pub(crate) fn new(
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        timeout: Duration,
+        max_response_bytes: usize,
+    ) -> Request {
+        Request {
+            url,
+            headers,
+            body,
+            timeout,
+            max_response_bytes,
+        }
+    }
+
+    /// The HTTP method: `POST`.
+    pub fn method(&self) -> &str {
+        "POST"
+    }
+
+    /// The token URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The headers to send, in order. `Content-Length` is not among them:
+    /// the transport adds it.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The encoded body.
+    ///
+    /// # Security
+    ///
+    /// With client authentication in the body (the default) this contains
+    /// the client secret. Do not log it.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The limit for the whole exchange: connecting, sending, and reading
+    /// the whole response.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The largest response body to read; a longer one is an error of kind
+    /// [`ErrorKind::ResponseTooLarge`].
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+}
+
+impl Drop for Request {
+    fn drop(&mut self) {
+        zero_bytes(std::mem::take(&mut self.body));
+        for (_, v) in &mut self.headers {
+            zero_string(v);
+        }
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers()
+            .map(|(k, v)| {
+                if k.eq_ignore_ascii_case("authorization") {
+                    (k, "[redacted]")
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        f.debug_struct("Request")
+            .field("method", &self.method())
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field(
+                "body",
+                &format_args!("[{} bytes redacted]", self.body.len()),
+            )
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+/// A response from the token endpoint, as a [`Transport`] returns it.
+///
+/// The body may hold an access token: `Debug` shows only its length, and it
+/// is zeroed when the response is dropped.
+pub struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with `status` and `body` and no headers.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// Adds a header (the parser reads `Retry-After` and `Location`).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Response {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All headers, in the order received.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The body.
+    ///
+    /// # Security
+    ///
+    /// A successful response's body contains the access token.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl Drop for Response {
+    fn drop(&mut self) {
+        zero_bytes(std::mem::take(&mut self.body));
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field(
+                "body",
+                &format_args!("[{} bytes redacted]", self.body.len()),
+            )
+            .finish()
+    }
+}
+
+/// Which certificates the built-in transport trusts, as chosen by cctoken's
+/// Cargo features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustRoots {
+    /// Mozilla's roots compiled into the binary (feature `https`).
+    Bundled,
+    /// The operating system's store, honouring `SSL_CERT_FILE` and
+    /// `SSL_CERT_DIR` (feature `https-os-roots` without `https`).
+    OsStore,
+    /// No HTTPS support: `https://` URLs fail with [`ErrorKind::Config`].
+    None,
+}
+
+/// The trust roots the built-in transport uses.
+///
+/// Caveat: minreq builds its TLS configuration from *its* features, which
+/// Cargo unifies across the whole dependency graph. If another crate turns
+/// on minreq's bundled roots while cctoken has only `https-os-roots`,
+/// minreq uses the bundled roots and this function cannot see it; `cargo
+/// tree -e features -i minreq` shows what is on.
+pub fn trust_roots() -> TrustRoots {
+    if cfg!(feature = "https") {
+        TrustRoots::Bundled
+    } else if cfg!(feature = "https-os-roots") {
+        TrustRoots::OsStore
+    } else {
+        TrustRoots::None
+    }
+}
+
+/// The built-in transport: blocking HTTP/1.1 over minreq, TLS by rustls.
+///
+/// It sets the timeout on every request (minreq counts whole seconds, so a
+/// timeout is rounded up to the next second, and at least one), never
+/// follows a redirect, refuses a body longer than the cap without reading
+/// the rest, and checks that a body is as long as its `Content-Length`.
+///
+/// Before its first HTTPS request it installs rustls' ring provider as the
+/// process default, unless the application installed one already (then that
+/// one is used); with the `aws-lc-rs` feature it installs aws-lc-rs instead.
+///
+/// minreq does not parse IPv6 literal hosts (`https://[::1]/`): such a URL
+/// is refused with [`ErrorKind::Config`]; bring your own [`Transport`] for
+/// it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HttpTransport {
+    _private: (),
+}
+
+impl HttpTransport {
+    /// The built-in transport.
+    pub fn new() -> HttpTransport {
+        HttpTransport { _private: () }
+    }
+}
+
+/// The longest status line and header block read before giving up.
+const MAX_STATUS_LINE: usize = 1024;
+const MAX_HEADERS: usize = 16 * 1024;
+
+impl Transport for HttpTransport {
+    fn send(&self, request: &Request) -> Result<Response> {
+        let rest = request.url.split_once("://").map_or("", |(_, rest)| rest);
+        if rest.starts_with('[') {
+            return Err(Error::config(
+                "the built-in transport cannot reach IPv6 literal hosts; use a host name or bring another Transport",
+            ));
+        }
+        let https = request.url.starts_with("https://");
+        if https {
+            prepare_tls()?;
+        }
+        let mut timeout = request.timeout.as_secs();
+        if request.timeout.subsec_nanos() > 0 || timeout == 0 {
+            timeout += 1;
+        }
+        let mut req = minreq::post(request.url.as_str())
+            .with_timeout(timeout)
+            .with_follow_redirects(false)
+            .with_max_headers_size(MAX_HEADERS)
+            .with_max_status_line_length(MAX_STATUS_LINE);
+        for (name, value) in &request.headers {
+            req = req.with_header(name.as_str(), value.as_str());
+        }
+        let req = req.with_body(request.body.clone());
+        let mut lazy = req.send_lazy().map_err(from_minreq)?;
+
+        let status = lazy.status_code;
+        let headers = std::mem::take(&mut lazy.headers);
+        let cap = request.max_response_bytes;
+        let too_large = || {
+            Error::new(
+                ErrorKind::ResponseTooLarge,
+                format!("body exceeds the {cap}-byte cap"),
+            )
+            .with_status(status)
+        };
+        let declared = match headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        {
+            Some((_, v)) => Some(v.trim().parse::<u64>().map_err(|_| {
+                Error::invalid("malformed Content-Length header").with_status(status)
+            })?),
+            None => None,
+        };
+        if declared.is_some_and(|n| n > cap as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        (&mut lazy)
+            .take(cap as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| from_io(e).with_status(status))?;
+        if body.len() > cap {
+            zero_bytes(body);
+            return Err(too_large());
+        }
+        if let Some(declared) = declared {
+            if (body.len() as u64) < declared {
+                let got = body.len();
+                zero_bytes(body);
+                return Err(Error::invalid(format!(
+                    "body truncated: {got} of {declared} bytes before the connection closed"
+                ))
+                .with_status(status));
+            }
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Installs the crypto provider once, before the first HTTPS request: with
+/// both ring and aws-lc-rs compiled in (minreq enables the latter), rustls
+/// refuses to choose by itself.
+#[cfg(any(feature = "https", feature = "https-os-roots"))]
+fn prepare_tls() -> Result<()> {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            #[cfg(not(feature = "aws-lc-rs"))]
+            let provider = rustls::crypto::ring::default_provider();
+            #[cfg(feature = "aws-lc-rs")]
+            let provider = rustls::crypto::aws_lc_rs::default_provider();
+            // Err means another thread installed one first: use that.
+            let _ = provider.install_default();
+        }
+    });
+    Ok(())
+}
+
+#[cfg(not(any(feature = "https", feature = "https-os-roots")))]
+fn prepare_tls() -> Result<()> {
+    Err(Error::config(
+        "https:// URL, but cctoken was built without the `https` or `https-os-roots` feature",
+    ))
+}
+
+fn from_minreq(e: minreq::Error) -> Error {
+    use minreq::Error as M;
+    match e {
+        M::IoError(io) => from_io(io),
+        #[cfg(any(feature = "https", feature = "https-os-roots"))]
+        M::RustlsCreateConnection(tls) => from_tls(tls),
+        M::AddressNotFound => Error::new(ErrorKind::Connect, "host name did not resolve"),
+        M::HttpsFeatureNotEnabled => {
+            Error::config("https:// URL, but HTTPS support is not built in")
+        }
+        M::PunycodeFeatureNotEnabled | M::PunycodeConversionFailed => {
+            Error::config("non-ASCII host name; write it in its xn-- (punycode) form")
+        }
+        M::InvalidProtocol => Error::config("the URL does not start with http:// or https://"),
+        M::HeadersOverflow => Error::invalid(format!("headers exceed {MAX_HEADERS} bytes")),
+        M::StatusLineOverflow => {
+            Error::invalid(format!("status line exceeds {MAX_STATUS_LINE} bytes"))
+        }
+        M::InvalidUtf8InResponse => Error::invalid("status line or headers are not valid UTF-8"),
+        other @ (M::MalformedChunkLength | M::MalformedChunkEnd | M::MalformedContentLength) => {
+            Error::invalid(format!("malformed HTTP framing: {other}"))
+        }
+        other => Error::new(ErrorKind::Connect, "the HTTP exchange failed").with_source(other),
+    }
+}
+
+fn from_io(e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            return Error::new(ErrorKind::Timeout, "").with_source(e)
+        }
+        _ => {}
+    }
+    #[cfg(any(feature = "https", feature = "https-os-roots"))]
+    if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return from_tls(tls.clone());
+    }
+    #[cfg(any(feature = "https", feature = "https-os-roots"))]
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<rustls::pki_types::InvalidDnsNameError>())
+    {
+        return Error::config("host name is not valid for TLS").with_source(e);
+    }
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<minreq::Error>() || inner.is::<std::num::ParseIntError>())
+    {
+        return Error::invalid("malformed chunked encoding").with_source(e);
+    }
+    let detail = match e.kind() {
+        io::ErrorKind::UnexpectedEof => "connection closed early".to_string(),
+        kind => kind.to_string(),
+    };
+    Error::new(ErrorKind::Connect, detail).with_source(e)
+}
+
+#[cfg(any(feature = "https", feature = "https-os-roots"))]
+fn from_tls(e: rustls::Error) -> Error {
+    use rustls::CertificateError as C;
+    let detail = match &e {
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => "certificate not trusted",
+        rustls::Error::InvalidCertificate(C::NotValidForName)
+        | rustls::Error::InvalidCertificate(C::NotValidForNameContext { .. }) => {
+            "certificate is for another host name"
+        }
+        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+            "certificate expired"
+        }
+        rustls::Error::InvalidCertificate(_) => "certificate rejected",
+        _ => "",
+    };
+    Error::new(ErrorKind::Tls, detail).with_source(e)
+}

@@ -1,0 +1,281 @@
+//! A scripted loopback HTTP server for integration tests.
+//!
+//! Bound to `127.0.0.1:0` (the OS picks the port), one per test. Every
+//! request is read whole (head and `Content-Length` body), kept as raw bytes
+//! for the test to assert on, and answered by the test's handler. Each
+//! connection gets its own thread, so a reply can be held while others are
+//! served. Dropping the server stops it and joins every thread it started,
+//! hung connections included.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// A request as it arrived.
+#[derive(Clone)]
+pub struct Captured {
+    /// Every byte received, head and body.
+    pub raw: Vec<u8>,
+    /// The head (request line and headers) without the blank line.
+    pub head: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Captured {
+    /// The first header named `name` (case-insensitive), trimmed.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.split("\r\n").skip(1).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+
+    /// The request line.
+    pub fn request_line(&self) -> &str {
+        self.head.split("\r\n").next().unwrap_or("")
+    }
+
+    /// The body as UTF-8 text.
+    pub fn body_text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("request body is UTF-8")
+    }
+}
+
+/// What the server does with a request.
+pub enum Reply {
+    /// Write these bytes, then close.
+    Raw(Vec<u8>),
+    /// Keep the connection open, never answering, until the server stops.
+    Hang,
+    /// Close without answering.
+    Close,
+    /// Run a script on the connection (trickle, hold until signalled…). It
+    /// gets the server's stop flag and should return soon after it is set.
+    Script(Box<dyn FnOnce(&mut TcpStream, &AtomicBool) + Send>),
+}
+
+impl Reply {
+    /// A complete HTTP/1.1 response with `Content-Length` and
+    /// `Connection: close`.
+    pub fn http(status: u16, content_type: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+        if !content_type.is_empty() {
+            out.push_str(&format!("Content-Type: {content_type}\r\n"));
+        }
+        for (k, v) in headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+        let mut raw = out.into_bytes();
+        raw.extend_from_slice(body);
+        Reply::Raw(raw)
+    }
+
+    /// A JSON response.
+    pub fn json(status: u16, body: &str) -> Reply {
+        Reply::http(status, "application/json", &[], body.as_bytes())
+    }
+
+    /// A token response with `expires_in` seconds.
+    pub fn token(access_token: &str, expires_in: u64) -> Reply {
+        Reply::json(
+            200,
+            &format!(r#"{{"access_token":"{access_token}","token_type":"Bearer","expires_in":{expires_in}}}"#),
+        )
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+type Handler = dyn Fn(&Captured) -> Reply + Send + Sync;
+
+/// A running loopback server.
+pub struct Server {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Captured>>>,
+    accepted: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts a server answering every request with `handler`.
+    pub fn start(handler: impl Fn(&Captured) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let thread = {
+            let (requests, accepted, stop) = (requests.clone(), accepted.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut workers = Vec::new();
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(mut conn) = conn else { continue };
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    let (requests, stop, handler) = (requests.clone(), stop.clone(), handler.clone());
+                    workers.push(std::thread::spawn(move || {
+                        serve(&mut conn, &requests, &stop, &*handler);
+                    }));
+                }
+                for w in workers {
+                    let _ = w.join();
+                }
+            })
+        };
+        Server { addr, requests, accepted, stop, thread: Some(thread) }
+    }
+
+    /// A server that answers every request with the same bytes.
+    pub fn always(raw: Vec<u8>) -> Server {
+        Server::start(move |_| Reply::Raw(raw.clone()))
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The requests read so far.
+    pub fn requests(&self) -> Vec<Captured> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// The number of requests read so far.
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+
+    /// The number of connections accepted so far (a request may not have
+    /// been read whole).
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one request (head, then a `Content-Length` body), records it and
+/// answers it.
+fn serve(conn: &mut TcpStream, requests: &Mutex<Vec<Captured>>, stop: &AtomicBool, handler: &Handler) {
+    let _ = conn.set_read_timeout(Some(Duration::from_millis(50)));
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut head_end = None;
+    let mut want = usize::MAX;
+    while raw.len() < want {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        match conn.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(_) => return,
+        }
+        if head_end.is_none() {
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                head_end = Some(i);
+                let head = String::from_utf8_lossy(&raw[..i]).to_string();
+                let len = head
+                    .split("\r\n")
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                want = i + 4 + len;
+            }
+        }
+    }
+    let Some(i) = head_end else { return };
+    let captured = Captured {
+        head: String::from_utf8_lossy(&raw[..i]).to_string(),
+        body: raw[i + 4..].to_vec(),
+        raw,
+    };
+    requests.lock().unwrap().push(captured.clone());
+    match handler(&captured) {
+        Reply::Raw(bytes) => {
+            let _ = conn.write_all(&bytes);
+            let _ = conn.flush();
+        }
+        Reply::Close => {}
+        Reply::Hang => {
+            while !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        Reply::Script(script) => script(conn, stop),
+    }
+}
+
+/// A TCP listener on loopback that accepts nothing, and counts whether
+/// anyone connected: the redirect target that must receive nothing.
+pub struct Witness {
+    listener: TcpListener,
+}
+
+impl Witness {
+    /// Binds `127.0.0.1:0`.
+    pub fn new() -> Witness {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        Witness { listener }
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.listener.local_addr().unwrap())
+    }
+
+    /// Whether a connection is waiting to be accepted.
+    pub fn was_contacted(&self) -> bool {
+        self.listener.accept().is_ok()
+    }
+}
+
+/// A loopback port with nothing listening (bound, then closed).
+pub fn closed_port_url(path: &str) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    format!("http://{addr}{path}")
+}
