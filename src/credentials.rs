@@ -214,6 +214,10 @@ impl Credentials {
         &self.client_id
     }
 
+    pub(crate) fn secret(&self) -> &str {
+        self.client_secret.expose()
+    }
+
     /// The scope asked for, if any.
     pub fn scope(&self) -> Option<&str> {
         self.scope.as_deref()

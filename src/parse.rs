@@ -102,7 +102,7 @@ fn json_object(body: &[u8]) -> std::result::Result<Object, String> {
             Ok(object)
         }
         Ok(_) => Err("body is JSON but not an object".into()),
-        Err(_) => Err("body is not JSON".into()),
+        Err(_) => Err("body is not JSON (or holds a number beyond the range of f64)".into()),
     }
 }
 
