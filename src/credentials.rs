@@ -214,6 +214,7 @@ impl Credentials {
         &self.client_id
     }
 
+    #[cfg(test)]
     pub(crate) fn secret(&self) -> &str {
         self.client_secret.expose()
     }

@@ -9,6 +9,7 @@ mod error;
 mod load;
 mod parse;
 mod secret;
+mod source;
 mod token;
 mod transport;
 
@@ -16,5 +17,6 @@ pub use credentials::{
     ClientAuth, Credentials, Encoding, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use source::{Retry, TokenSource, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN};
 pub use token::{Clock, SystemClock, Token, MAX_LIFETIME};
 pub use transport::{trust_roots, HttpTransport, Request, Response, Transport, TrustRoots};

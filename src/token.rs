@@ -2,7 +2,11 @@
 
 use crate::secret::Secret;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// Tells fetched tokens apart (clones and duplicates share an id).
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 use std::time::{Duration, Instant, SystemTime};
 
 /// The source of time for expiry: a monotonic instant and the wall clock.
@@ -21,6 +25,23 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> Instant;
     /// The wall-clock time, as [`SystemTime::now`].
     fn wall(&self) -> SystemTime;
+    /// Blocks for `duration` (retry backoff). Defaults to
+    /// [`std::thread::sleep`]; a test clock advances itself instead.
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+    fn wall(&self) -> SystemTime {
+        (**self).wall()
+    }
+    fn sleep(&self, duration: Duration) {
+        (**self).sleep(duration)
+    }
 }
 
 /// The real clocks: [`Instant::now`] and [`SystemTime::now`].
@@ -51,7 +72,9 @@ pub struct Token {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
+    id: u64,
     access_token: Secret,
     scope: Option<String>,
     extras: Vec<(String, String)>,
@@ -70,6 +93,7 @@ impl Token {
     ) -> Token {
         Token {
             inner: Arc::new(Inner {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 access_token: Secret::new(access_token),
                 scope,
                 extras,
@@ -156,13 +180,19 @@ impl Token {
     /// Time left by `clock`: the lifetime minus the larger of the elapsed
     /// monotonic and wall-clock time. No addition to an `Instant`, so no
     /// lifetime can overflow; a wall clock set backwards counts as no time.
-    pub(crate) fn remaining_at(&self, clock: &dyn Clock) -> Option<Duration> {
-        let lifetime = self.inner.lifetime?;
-        Some(lifetime.saturating_sub(self.age_at(clock)))
+    /// `None` when the server gave no lifetime.
+    pub fn expires_in_at(&self, clock: &dyn Clock) -> Option<Duration> {
+        self.remaining_at(clock)
     }
 
-    pub(crate) fn is_expired_at(&self, clock: &dyn Clock) -> bool {
+    /// Whether the lifetime has passed by `clock` (either of its clocks).
+    pub fn is_expired_at(&self, clock: &dyn Clock) -> bool {
         self.remaining_at(clock) == Some(Duration::ZERO)
+    }
+
+    fn remaining_at(&self, clock: &dyn Clock) -> Option<Duration> {
+        let lifetime = self.inner.lifetime?;
+        Some(lifetime.saturating_sub(self.age_at(clock)))
     }
 
     /// How long ago the request for this token was sent, by the later of
@@ -176,9 +206,17 @@ impl Token {
         mono.max(wall)
     }
 
-    /// Whether `other` is this very token (a clone of the same fetch).
+    /// Whether `other` came from the same fetch (a clone or duplicate).
     pub(crate) fn same_as(&self, other: &Token) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        self.inner.id == other.inner.id
+    }
+
+    /// A copy with its own reference count, so that threads holding
+    /// duplicates never touch a shared counter.
+    pub(crate) fn duplicate(&self) -> Token {
+        Token {
+            inner: Arc::new((*self.inner).clone()),
+        }
     }
 }
 

@@ -319,6 +319,15 @@ impl Transport for HttpTransport {
         let req = req.with_body(request.body.clone());
         let mut lazy = req.send_lazy().map_err(from_minreq)?;
 
+        // minreq reports a missing or unparsable status line (the server
+        // closed the connection without answering, or is not an HTTP
+        // server) as this made-up 503.
+        if lazy.status_code == 503 && lazy.reason_phrase == "Server did not provide a status line" {
+            return Err(Error::new(
+                ErrorKind::Connect,
+                "the server closed the connection or sent no HTTP status line",
+            ));
+        }
         let status = lazy.status_code;
         let headers = std::mem::take(&mut lazy.headers);
         let cap = request.max_response_bytes;

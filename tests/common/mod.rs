@@ -70,7 +70,10 @@ impl Reply {
         for (k, v) in headers {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
-        out.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+        out.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        ));
         let mut raw = out.into_bytes();
         raw.extend_from_slice(body);
         Reply::Raw(raw)
@@ -85,7 +88,9 @@ impl Reply {
     pub fn token(access_token: &str, expires_in: u64) -> Reply {
         Reply::json(
             200,
-            &format!(r#"{{"access_token":"{access_token}","token_type":"Bearer","expires_in":{expires_in}}}"#),
+            &format!(
+                r#"{{"access_token":"{access_token}","token_type":"Bearer","expires_in":{expires_in}}}"#
+            ),
         )
     }
 }
@@ -136,7 +141,8 @@ impl Server {
                     }
                     let Ok(mut conn) = conn else { continue };
                     accepted.fetch_add(1, Ordering::SeqCst);
-                    let (requests, stop, handler) = (requests.clone(), stop.clone(), handler.clone());
+                    let (requests, stop, handler) =
+                        (requests.clone(), stop.clone(), handler.clone());
                     workers.push(std::thread::spawn(move || {
                         serve(&mut conn, &requests, &stop, &*handler);
                     }));
@@ -146,7 +152,13 @@ impl Server {
                 }
             })
         };
-        Server { addr, requests, accepted, stop, thread: Some(thread) }
+        Server {
+            addr,
+            requests,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
     }
 
     /// A server that answers every request with the same bytes.
@@ -194,7 +206,12 @@ impl Drop for Server {
 
 /// Reads one request (head, then a `Content-Length` body), records it and
 /// answers it.
-fn serve(conn: &mut TcpStream, requests: &Mutex<Vec<Captured>>, stop: &AtomicBool, handler: &Handler) {
+fn serve(
+    conn: &mut TcpStream,
+    requests: &Mutex<Vec<Captured>>,
+    stop: &AtomicBool,
+    handler: &Handler,
+) {
     let _ = conn.set_read_timeout(Some(Duration::from_millis(50)));
     let mut raw = Vec::new();
     let mut buf = [0u8; 4096];
@@ -207,7 +224,14 @@ fn serve(conn: &mut TcpStream, requests: &Mutex<Vec<Captured>>, stop: &AtomicBoo
         match conn.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
             Err(_) => return,
         }
         if head_end.is_none() {
@@ -218,7 +242,8 @@ fn serve(conn: &mut TcpStream, requests: &Mutex<Vec<Captured>>, stop: &AtomicBoo
                     .split("\r\n")
                     .find_map(|l| {
                         let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
                     })
                     .unwrap_or(0);
                 want = i + 4 + len;
@@ -278,4 +303,54 @@ pub fn closed_port_url(path: &str) -> String {
     let addr = l.local_addr().unwrap();
     drop(l);
     format!("http://{addr}{path}")
+}
+
+/// A clock the test advances by hand. `sleep` records the duration and
+/// advances both clocks by it instead of blocking.
+pub struct FakeClock {
+    base: (std::time::Instant, std::time::SystemTime),
+    offsets: Mutex<(Duration, Duration)>,
+    sleeps: Mutex<Vec<Duration>>,
+}
+
+impl FakeClock {
+    /// A clock at the real current time, shared.
+    pub fn new() -> Arc<FakeClock> {
+        Arc::new(FakeClock {
+            base: (std::time::Instant::now(), std::time::SystemTime::now()),
+            offsets: Mutex::new((Duration::ZERO, Duration::ZERO)),
+            sleeps: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Advances both clocks.
+    pub fn advance(&self, by: Duration) {
+        let mut o = self.offsets.lock().unwrap();
+        o.0 += by;
+        o.1 += by;
+    }
+
+    /// Advances the wall clock only (the monotonic clock is frozen, as in
+    /// a suspend).
+    pub fn advance_wall(&self, by: Duration) {
+        self.offsets.lock().unwrap().1 += by;
+    }
+
+    /// The sleeps requested so far.
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.sleeps.lock().unwrap().clone()
+    }
+}
+
+impl cctoken::Clock for FakeClock {
+    fn now(&self) -> std::time::Instant {
+        self.base.0 + self.offsets.lock().unwrap().0
+    }
+    fn wall(&self) -> std::time::SystemTime {
+        self.base.1 + self.offsets.lock().unwrap().1
+    }
+    fn sleep(&self, duration: Duration) {
+        self.sleeps.lock().unwrap().push(duration);
+        self.advance(duration);
+    }
 }

@@ -1,0 +1,526 @@
+//! [`TokenSource`]: a thread-safe token cache with single-flight refresh.
+
+use crate::credentials::Credentials;
+use crate::error::{Error, ErrorKind, Result};
+use crate::token::{Clock, SystemClock, Token};
+use crate::transport::{HttpTransport, Transport};
+use std::cell::RefCell;
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+/// Refresh this long before expiry unless set: 60 s.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// Lifetime assumed for a token whose response has no `expires_in`: 1 h.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Hands out a valid token, fetching a new one only when needed.
+///
+/// Call [`token`](TokenSource::token) before every API request, from any
+/// number of threads. The first call fetches; later calls return the
+/// cached token until it nears expiry. Then one caller refreshes while the
+/// others keep getting the still-valid token; once a token has expired,
+/// callers wait for the one refresh in flight. A token is never returned
+/// after its expiry by the source's [`Clock`], and a failed refresh is never
+/// cached. When the API answers 401, call
+/// [`invalidate`](TokenSource::invalidate) with the token it refused.
+///
+/// ```
+/// use cctoken::{Credentials, Response, TokenSource};
+///
+/// let creds = Credentials::new("https://auth.example.com/token", "id", "secret")?;
+/// let source = TokenSource::with_transport(creds, |_: &cctoken::Request| {
+///     Ok(Response::new(200, r#"{"access_token":"abc","expires_in":3600}"#))
+/// });
+/// let token = source.token()?;
+/// assert_eq!(token.authorization_header(), "Bearer abc");
+/// # Ok::<(), cctoken::Error>(())
+/// ```
+///
+/// # Threads
+///
+/// `TokenSource` is `Send + Sync`, and cloning it is cheap (an `Arc`): the
+/// clones share one cache. The hit path takes no lock: each thread keeps
+/// its own copy of the current token, checked against an atomic generation
+/// counter and the clock. A mutex guards the shared state only on a miss —
+/// the first call of a thread after a refresh, a token inside the refresh
+/// margin, or a fetch — and is never held during network I/O or sleeps. A
+/// `Condvar` lets callers wait for the refresh in flight. If the transport
+/// panics, the waiting callers get an error and the next call tries again.
+///
+/// A thread's copy of the token stays in that thread until it next uses
+/// the source or exits (at most 8 sources are remembered per thread).
+///
+/// # Defaults
+///
+/// | setting | default |
+/// |---|---|
+/// | refresh margin | 60 s before expiry ([`DEFAULT_REFRESH_MARGIN`]), never more than half the token's lifetime |
+/// | lifetime when `expires_in` is missing | 1 h ([`DEFAULT_LIFETIME`]) |
+/// | retry | 3 attempts in all, backoff from 500 ms doubling up to 30 s, with jitter (see [`Retry`]) |
+/// | clock | [`SystemClock`] |
+/// | transport | [`HttpTransport`] for [`new`](TokenSource::new) |
+///
+/// A token with `expires_in: 0` is returned to the caller whose fetch got
+/// it and never cached.
+#[derive(Clone)]
+pub struct TokenSource {
+    shared: Arc<Shared>,
+}
+
+/// Retrying transient failures (connection, timeout, HTTP 408/429/5xx, the
+/// OAuth errors `temporarily_unavailable`, `server_error`, `slow_down`; see
+/// [`Error::is_transient`]).
+///
+/// Before retry *n* (1, 2, …) cctoken waits `base × 2ⁿ⁻¹`, capped at `max`,
+/// then scaled by a random factor between ½ and 1 (jitter, so that many
+/// clients do not retry in step). When the server sent `Retry-After` (in
+/// seconds) that wait is used instead; if it is longer than `max`, cctoken
+/// gives up at once and returns the error, whose
+/// [`retry_after`](Error::retry_after) tells the caller. OAuth refusals such
+/// as `invalid_client` are never retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    attempts: u32,
+    base: Duration,
+    max: Duration,
+}
+
+impl Retry {
+    /// `attempts` requests at most in all (at least 1), backoff from `base`
+    /// doubling up to `max`.
+    pub fn new(attempts: u32, base: Duration, max: Duration) -> Retry {
+        Retry {
+            attempts: attempts.max(1),
+            base,
+            max: max.max(base),
+        }
+    }
+
+    /// One attempt, no retry.
+    pub fn none() -> Retry {
+        Retry::new(1, Duration::ZERO, Duration::ZERO)
+    }
+
+    /// The backoff before retry `n` (from 1), with jitter.
+    fn backoff(&self, n: u32) -> Duration {
+        let full = self
+            .base
+            .saturating_mul(1u32.checked_shl(n.saturating_sub(1)).unwrap_or(u32::MAX))
+            .min(self.max);
+        let mut h = RandomState::new().build_hasher();
+        h.write_u32(n);
+        let fraction = 0.5 + (h.finish() >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
+        full.mul_f64(fraction)
+    }
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry::new(3, Duration::from_millis(500), Duration::from_secs(30))
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Config {
+    margin: Duration,
+    default_lifetime: Duration,
+    retry: Retry,
+}
+
+struct Shared {
+    credentials: Credentials,
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
+    config: Config,
+    /// Bumped (under the mutex) whenever the cached token changes.
+    generation: AtomicU64,
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<Cached>,
+    /// A fetch is in flight.
+    refreshing: bool,
+    /// Counts fetches started; the outcome of the last one finished.
+    flight: u64,
+    outcome: Option<(u64, Result<Token>)>,
+    /// After a failed refresh while the token was still valid: no new
+    /// refresh before this instant.
+    cool_down: Option<(Instant, u32)>,
+}
+
+/// A token with the ages (time since its request) at which to refresh it
+/// and at which it expires.
+#[derive(Clone)]
+struct Cached {
+    token: Token,
+    refresh_at: Duration,
+    expire_at: Duration,
+}
+
+impl Cached {
+    fn new(token: Token, config: &Config) -> Option<Cached> {
+        let lifetime = token.lifetime().unwrap_or(config.default_lifetime);
+        if lifetime.is_zero() {
+            return None;
+        }
+        Some(Cached {
+            refresh_at: lifetime - config.margin.min(lifetime / 2),
+            expire_at: lifetime,
+            token,
+        })
+    }
+}
+
+/// What a caller found under the lock.
+enum Step {
+    Return(Result<Token>),
+    Fetch {
+        flight: u64,
+        fallback: Option<Token>,
+    },
+    Wait(u64),
+}
+
+thread_local! {
+    /// Per thread: (source, its generation, a private duplicate of its token).
+    static LOCAL: RefCell<Vec<(Weak<Shared>, u64, Cached)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Sources remembered per thread.
+const LOCAL_SLOTS: usize = 8;
+
+impl TokenSource {
+    /// A source fetching with `credentials` over the built-in
+    /// [`HttpTransport`].
+    pub fn new(credentials: Credentials) -> TokenSource {
+        TokenSource::with_transport(credentials, HttpTransport::new())
+    }
+
+    /// A source fetching over `transport`.
+    pub fn with_transport(
+        credentials: Credentials,
+        transport: impl Transport + 'static,
+    ) -> TokenSource {
+        TokenSource::build(
+            credentials,
+            Arc::new(transport),
+            Arc::new(SystemClock),
+            Config {
+                margin: DEFAULT_REFRESH_MARGIN,
+                default_lifetime: DEFAULT_LIFETIME,
+                retry: Retry::default(),
+            },
+        )
+    }
+
+    fn build(
+        credentials: Credentials,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> TokenSource {
+        TokenSource {
+            shared: Arc::new(Shared {
+                credentials,
+                transport,
+                clock,
+                config,
+                generation: AtomicU64::new(0),
+                state: Mutex::new(State::default()),
+                done: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Applies a setting. A source not yet cloned is changed in place; on a
+    /// clone, the setter makes a new, independent source with an empty cache.
+    fn rebuild(mut self, change: impl FnOnce(&mut Config, &mut Arc<dyn Clock>)) -> TokenSource {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            change(&mut shared.config, &mut shared.clock);
+            return self;
+        }
+        let s = &self.shared;
+        let (mut config, mut clock) = (s.config, s.clock.clone());
+        change(&mut config, &mut clock);
+        TokenSource::build(s.credentials.clone(), s.transport.clone(), clock, config)
+    }
+
+    /// Refresh this long before expiry (capped at half the token's
+    /// lifetime).
+    pub fn with_refresh_margin(self, margin: Duration) -> TokenSource {
+        self.rebuild(|c, _| c.margin = margin)
+    }
+
+    /// The lifetime assumed when a response has no `expires_in`.
+    pub fn with_default_lifetime(self, lifetime: Duration) -> TokenSource {
+        self.rebuild(|c, _| c.default_lifetime = lifetime)
+    }
+
+    /// How transient failures are retried.
+    pub fn with_retry(self, retry: Retry) -> TokenSource {
+        self.rebuild(|c, _| c.retry = retry)
+    }
+
+    /// The clock expiry is measured on and backoff sleeps through.
+    pub fn with_clock(self, clock: impl Clock + 'static) -> TokenSource {
+        self.rebuild(|_, c| *c = Arc::new(clock))
+    }
+
+    /// The credentials this source fetches with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.shared.credentials
+    }
+
+    /// A token that has not expired: the cached one, or a new one.
+    ///
+    /// # Errors
+    ///
+    /// When no valid token is cached and fetching fails (after retries of
+    /// transient failures): the fetch's error. Every caller that waited for
+    /// that fetch gets the same error, and the next call tries again.
+    pub fn token(&self) -> Result<Token> {
+        if let Some(token) = self.local_hit() {
+            return Ok(token);
+        }
+        self.slow_token()
+    }
+
+    /// The thread's own copy, if it is current and not due for refresh.
+    fn local_hit(&self) -> Option<Token> {
+        let s = &*self.shared;
+        let generation = s.generation.load(Ordering::Acquire);
+        LOCAL.with(|local| {
+            let local = local.borrow();
+            let (_, g, cached) = local.iter().find(|(w, _, _)| std::ptr::eq(w.as_ptr(), s))?;
+            if *g != generation || cached.token.age_at(&*s.clock) >= cached.refresh_at {
+                return None;
+            }
+            Some(cached.token.clone())
+        })
+    }
+
+    fn remember_locally(&self, generation: u64, cached: &Cached) {
+        let s = &self.shared;
+        LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            local.retain(|(w, _, _)| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), &**s));
+            if local.len() >= LOCAL_SLOTS {
+                local.remove(0);
+            }
+            let copy = Cached {
+                token: cached.token.duplicate(),
+                ..cached.clone()
+            };
+            local.push((Arc::downgrade(s), generation, copy));
+        });
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // No code panics while holding the lock; recover anyway.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn slow_token(&self) -> Result<Token> {
+        loop {
+            let step = {
+                let mut state = self.lock();
+                self.decide(&mut state)
+            };
+            match step {
+                Step::Return(result) => return result,
+                Step::Fetch { flight, fallback } => {
+                    if let Some(result) = self.refresh(flight, fallback) {
+                        return result;
+                    }
+                }
+                Step::Wait(flight) => {
+                    let mut state = self.lock();
+                    while state.refreshing && state.flight == flight {
+                        state = self
+                            .shared
+                            .done
+                            .wait(state)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    }
+                    match &state.outcome {
+                        // The flight failed: its waiters share the error.
+                        Some((f, Err(e))) if *f == flight => return Err(e.clone()),
+                        // Succeeded (cached, or zero lifetime: fetch our
+                        // own), or superseded: look again.
+                        _ => continue,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Under the lock: serve, start a fetch, or wait for the one in flight.
+    fn decide(&self, state: &mut State) -> Step {
+        let s = &*self.shared;
+        let clock = &*s.clock;
+        let mut fallback = None;
+        if let Some(cached) = &state.current {
+            let age = cached.token.age_at(clock);
+            if age < cached.expire_at {
+                let generation = s.generation.load(Ordering::Relaxed);
+                self.remember_locally(generation, cached);
+                let token = cached.token.clone();
+                let cooling = state
+                    .cool_down
+                    .is_some_and(|(until, _)| clock.now() < until);
+                if age < cached.refresh_at || state.refreshing || cooling {
+                    return Step::Return(Ok(token));
+                }
+                // Inside the margin: this caller refreshes, the others are
+                // served the current token meanwhile.
+                fallback = Some(token);
+            }
+        }
+        if state.refreshing {
+            return Step::Wait(state.flight);
+        }
+        state.refreshing = true;
+        state.flight += 1;
+        Step::Fetch {
+            flight: state.flight,
+            fallback,
+        }
+    }
+
+    /// Runs fetch `flight` and publishes its outcome. `None`: the token
+    /// had a zero lifetime and was handed to nobody; look again.
+    fn refresh(&self, flight: u64, fallback: Option<Token>) -> Option<Result<Token>> {
+        let s = &*self.shared;
+        let mut guard = FlightGuard {
+            source: self,
+            flight,
+            finished: false,
+        };
+        let result = self.fetch_with_retry();
+        guard.finished = true;
+
+        let mut state = self.lock();
+        state.refreshing = false;
+        let answer = match &result {
+            Ok(token) => {
+                state.cool_down = None;
+                match Cached::new(token.clone(), &s.config) {
+                    Some(cached) => {
+                        state.current = Some(cached);
+                        s.generation.fetch_add(1, Ordering::Release);
+                    }
+                    // Zero lifetime: only this caller may use it.
+                    None if fallback.is_some() => {}
+                    None => state.current = None,
+                }
+                Some(Ok(token.clone()))
+            }
+            Err(e) => match fallback {
+                Some(old) if !old.is_expired_at(&*s.clock) => {
+                    let failures = state.cool_down.map_or(1, |(_, n)| n + 1);
+                    let wait = s.config.retry.backoff(failures);
+                    state.cool_down = Some((s.clock.now() + wait, failures));
+                    Some(Ok(old))
+                }
+                _ => Some(Err(e.clone())),
+            },
+        };
+        state.outcome = Some((flight, result));
+        drop(state);
+        s.done.notify_all();
+        answer
+    }
+
+    fn fetch_with_retry(&self) -> Result<Token> {
+        let s = &*self.shared;
+        let retry = s.config.retry;
+        let mut attempt = 1;
+        loop {
+            let result = s.credentials.fetch_at(&*s.transport, &*s.clock);
+            let err = match result {
+                Ok(token) => return Ok(token),
+                Err(e) => e,
+            };
+            if attempt >= retry.attempts || !err.is_transient() {
+                return Err(err);
+            }
+            let wait = match err.retry_after() {
+                Some(asked) if asked > retry.max => return Err(err),
+                Some(asked) => asked,
+                None => retry.backoff(attempt),
+            };
+            s.clock.sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    /// Drops `token` from the cache if it is still the cached one (the API
+    /// answered 401 to it), so that the next [`token`](TokenSource::token)
+    /// fetches a new one. A token that was already replaced is ignored, so
+    /// many threads reporting the same dead token cause one fetch.
+    pub fn invalidate(&self, token: &Token) {
+        let mut state = self.lock();
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|c| c.token.same_as(token))
+        {
+            state.current = None;
+            state.cool_down = None;
+            self.shared.generation.fetch_add(1, Ordering::Release);
+        }
+    }
+}
+
+/// Ends a flight if the transport panicked, so that waiters are not
+/// stranded.
+struct FlightGuard<'a> {
+    source: &'a TokenSource,
+    flight: u64,
+    finished: bool,
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let mut state = self.source.lock();
+        state.refreshing = false;
+        state.outcome = Some((
+            self.flight,
+            Err(Error::new(
+                ErrorKind::Connect,
+                "the transport panicked during a fetch",
+            )),
+        ));
+        drop(state);
+        self.source.shared.done.notify_all();
+    }
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &*self.shared;
+        f.debug_struct("TokenSource")
+            .field("credentials", &s.credentials)
+            .field("refresh_margin", &s.config.margin)
+            .field("default_lifetime", &s.config.default_lifetime)
+            .field("retry", &s.config.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+#[path = "source_tests.rs"]
+mod tests;
