@@ -144,11 +144,19 @@ impl Credentials {
     }
 
     /// Adds a request parameter such as `audience` (Auth0) or `resource`
-    /// (RFC 8707; may be repeated). A parameter may not be named
-    /// `grant_type`, `client_id`, `client_secret` or `scope`.
+    /// (RFC 8707; may be repeated). The name must be letters, digits, `-`,
+    /// `.` and `_` (RFC 6749 §8.2), and may not be `grant_type`,
+    /// `client_id`, `client_secret` or `scope`; the value may be any text.
     pub fn with_param(mut self, name: &str, value: &str) -> Credentials {
-        if name.is_empty() {
-            self.note_problem(Error::config("parameter name is empty"));
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        {
+            self.note_problem(Error::config(format!(
+                "parameter name `{}` is not 1*( ALPHA / DIGIT / \"-\" / \".\" / \"_\" ) (RFC 6749 §8.2)",
+                crate::error::sanitize(name, 40)
+            )));
         } else if RESERVED.contains(&name) {
             self.note_problem(Error::config(format!(
                 "parameter `{name}` is reserved and set by cctoken{}",

@@ -160,3 +160,18 @@ fn debug_hides_secret() {
     let d = format!("{:?}", c.with_auth(ClientAuth::Basic).request());
     assert!(!d.contains(&crate::encode::base64(b"id:hunter2")), "{d}");
 }
+
+#[test]
+fn param_names_follow_rfc6749_8_2() {
+    let c = || Credentials::new("https://a/t", "id", "s").unwrap();
+    assert!(c()
+        .with_param("audience", "x")
+        .with_param("a-b.c_1", "y")
+        .validate()
+        .is_ok());
+    for bad in ["", "a b", "a\"b", "a\r\nb", "é", "a=b", "a%b"] {
+        let e = c().with_param(bad, "x").validate().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{bad:?}");
+        assert!(e.to_string().contains("RFC 6749 §8.2"), "{e}");
+    }
+}

@@ -6,6 +6,9 @@
 mod credentials;
 mod encode;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod load;
 mod parse;
 mod secret;

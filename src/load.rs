@@ -191,10 +191,20 @@ const FILE_MEMBERS: [&str; 7] = [
 ];
 
 fn load_json_file(path: &Path, default_url: Option<&str>) -> Result<Credentials> {
-    let shown = path.display();
     let mut text = read_private(path)?;
-    let parsed = json::from_str::<Value>(&text);
+    let result = parse_json(&text, &path.display().to_string(), default_url);
     zero_string(&mut text);
+    result
+}
+
+/// Credentials from the text of a `creds.json`; `shown` names the file in
+/// errors.
+pub(crate) fn parse_json(
+    text: &str,
+    shown: &str,
+    default_url: Option<&str>,
+) -> Result<Credentials> {
+    let parsed = json::from_str::<Value>(text);
     let mut object = match parsed {
         Ok(Value::Object(object)) => object,
         Ok(_) => return Err(cred_error(format!("{shown}: not a JSON object"))),

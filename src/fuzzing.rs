@@ -1,0 +1,50 @@
+//! Entry points for the cargo-fuzz targets in `fuzz/`. Not part of the
+//! API: compiled only with the hidden `fuzzing` feature, and may change in
+//! any release.
+
+use crate::{encode, load, parse, Credentials, Response, Result, Token};
+use std::time::{Instant, SystemTime};
+
+/// The response parser, as a transport's response reaches it.
+pub fn parse_response(
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    cap: usize,
+) -> Result<Token> {
+    let mut response = Response::new(status, body);
+    for (name, value) in headers {
+        response = response.with_header(*name, *value);
+    }
+    parse::token_response(&response, cap, (Instant::now(), SystemTime::now()))
+}
+
+/// The `creds.json` parser (without the file and permission handling).
+pub fn parse_credentials_file(text: &str, default_url: Option<&str>) -> Result<Credentials> {
+    load::parse_json(text, "fuzz.json", default_url)
+}
+
+/// The `application/x-www-form-urlencoded` encoder.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    encode::form(fields)
+}
+
+/// The JSON encoder.
+pub fn json(fields: &[(&str, &str)]) -> String {
+    encode::json(fields)
+}
+
+/// A multipart boundary absent from `fields`.
+pub fn boundary(fields: &[(&str, &str)]) -> String {
+    encode::boundary(fields)
+}
+
+/// The multipart encoder.
+pub fn multipart(fields: &[(&str, &str)], boundary: &str) -> String {
+    encode::multipart(fields, boundary)
+}
+
+/// The Basic `Authorization` value.
+pub fn basic(client_id: &str, client_secret: &str, rfc6749: bool) -> String {
+    encode::basic(client_id, client_secret, rfc6749)
+}
