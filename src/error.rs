@@ -290,8 +290,7 @@ impl StdError for Error {
 /// for showing server-supplied text in an error.
 pub(crate) fn sanitize(text: &str, max: usize) -> String {
     let mut out = String::new();
-    let mut count = 0;
-    for c in text.chars() {
+    for (count, c) in text.chars().enumerate() {
         if count == max {
             out.push('…');
             break;
@@ -301,7 +300,6 @@ pub(crate) fn sanitize(text: &str, max: usize) -> String {
         } else {
             out.push(c);
         }
-        count += 1;
     }
     out
 }

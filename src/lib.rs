@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
+mod cache;
 mod credentials;
 mod encode;
 mod error;

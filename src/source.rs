@@ -1,5 +1,6 @@
 //! [`TokenSource`]: a thread-safe token cache with single-flight refresh.
 
+use crate::cache::FileCache;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::token::{Clock, SystemClock, Token};
@@ -124,11 +125,12 @@ impl Default for Retry {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Config {
     margin: Duration,
     default_lifetime: Duration,
     retry: Retry,
+    cache: Option<Arc<FileCache>>,
 }
 
 struct Shared {
@@ -216,6 +218,7 @@ impl TokenSource {
                 margin: DEFAULT_REFRESH_MARGIN,
                 default_lifetime: DEFAULT_LIFETIME,
                 retry: Retry::default(),
+                cache: None,
             },
         )
     }
@@ -247,7 +250,7 @@ impl TokenSource {
             return self;
         }
         let s = &self.shared;
-        let (mut config, mut clock) = (s.config, s.clock.clone());
+        let (mut config, mut clock) = (s.config.clone(), s.clock.clone());
         change(&mut config, &mut clock);
         TokenSource::build(s.credentials.clone(), s.transport.clone(), clock, config)
     }
@@ -271,6 +274,30 @@ impl TokenSource {
     /// The clock expiry is measured on and backoff sleeps through.
     pub fn with_clock(self, clock: impl Clock + 'static) -> TokenSource {
         self.rebuild(|_, c| *c = Arc::new(clock))
+    }
+
+    /// Shares tokens with other processes through the file at `path`, for
+    /// small tools that run for a second and exit: a token fetched by one
+    /// run is reused by the next until it is due for refresh.
+    ///
+    /// The file holds the token and its expiry in wall-clock seconds, keyed
+    /// by token URL, client id, scope and extra parameters (never the
+    /// secret, which is not stored). It is written atomically (temporary
+    /// file, then rename) with mode 600, and `<path>.lock` serialises the
+    /// processes so that of several started at once only one fetches. A
+    /// cache file that is truncated, not JSON, for other credentials,
+    /// expired, or accessible by group or others is ignored and replaced.
+    /// The directory must not be world-writable (such as `/tmp`): fetching
+    /// then fails with [`ErrorKind::Config`].
+    ///
+    /// # Security
+    ///
+    /// The file holds a bearer token at rest, readable by the owner (and
+    /// root) until it expires. Use a private directory, such as
+    /// `$XDG_RUNTIME_DIR` or `~/.cache/<tool>`, not a shared one.
+    pub fn with_file_cache(self, path: impl Into<std::path::PathBuf>) -> TokenSource {
+        let cache = Arc::new(FileCache::new(path.into()));
+        self.rebuild(|c, _| c.cache = Some(cache))
     }
 
     /// The credentials this source fetches with.
@@ -406,7 +433,7 @@ impl TokenSource {
             flight,
             finished: false,
         };
-        let result = self.fetch_with_retry();
+        let result = self.obtain();
         guard.finished = true;
 
         let mut state = self.lock();
@@ -439,6 +466,30 @@ impl TokenSource {
         drop(state);
         s.done.notify_all();
         answer
+    }
+
+    /// A new token: from the file cache when another process stored a
+    /// fresh one, else fetched (and stored).
+    fn obtain(&self) -> Result<Token> {
+        let s = &*self.shared;
+        let Some(cache) = &s.config.cache else {
+            return self.fetch_with_retry();
+        };
+        let _lock = cache.lock()?;
+        if let Some(token) = cache.load(&s.credentials, &*s.clock) {
+            return Ok(token);
+        }
+        let token = self.fetch_with_retry()?;
+        if let Some(cached) = Cached::new(token.clone(), &s.config) {
+            let issued = token.issued_wall();
+            if let (Some(refresh), Some(expire)) = (
+                issued.checked_add(cached.refresh_at),
+                issued.checked_add(cached.expire_at),
+            ) {
+                cache.store(&s.credentials, &token, refresh, expire);
+            }
+        }
+        Ok(token)
     }
 
     fn fetch_with_retry(&self) -> Result<Token> {
@@ -517,6 +568,7 @@ impl fmt::Debug for TokenSource {
             .field("refresh_margin", &s.config.margin)
             .field("default_lifetime", &s.config.default_lifetime)
             .field("retry", &s.config.retry)
+            .field("file_cache", &s.config.cache.is_some())
             .finish_non_exhaustive()
     }
 }

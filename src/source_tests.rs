@@ -37,6 +37,7 @@ fn cached_refresh_point() {
         margin: Duration::from_secs(60),
         default_lifetime: Duration::from_secs(3600),
         retry: Retry::none(),
+        cache: None,
     };
     let token = |life: Option<u64>| {
         Token::new(

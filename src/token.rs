@@ -206,6 +206,11 @@ impl Token {
         mono.max(wall)
     }
 
+    /// The wall-clock time the request for this token was sent.
+    pub(crate) fn issued_wall(&self) -> SystemTime {
+        self.inner.issued_wall
+    }
+
     /// Whether `other` came from the same fetch (a clone or duplicate).
     pub(crate) fn same_as(&self, other: &Token) -> bool {
         self.inner.id == other.inner.id

@@ -46,6 +46,9 @@ impl Captured {
     }
 }
 
+/// A scripted reply: gets the connection and the server's stop flag.
+pub type Script = Box<dyn FnOnce(&mut TcpStream, &AtomicBool) + Send>;
+
 /// What the server does with a request.
 pub enum Reply {
     /// Write these bytes, then close.
@@ -56,7 +59,7 @@ pub enum Reply {
     Close,
     /// Run a script on the connection (trickle, hold until signalled…). It
     /// gets the server's stop flag and should return soon after it is set.
-    Script(Box<dyn FnOnce(&mut TcpStream, &AtomicBool) + Send>),
+    Script(Script),
 }
 
 impl Reply {
