@@ -4,6 +4,9 @@
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
 mod cache;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
 mod credentials;
 mod encode;
 mod error;
