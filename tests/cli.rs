@@ -318,14 +318,8 @@ fn eight_processes_on_a_cold_cache_send_one_request() {
     let n = AtomicUsize::new(0);
     let server = Server::start(move |_| {
         let i = n.fetch_add(1, Ordering::SeqCst) + 1;
-        let reply = Reply::token(&format!("tok-{i}"), 3600);
         // Answer slowly, so that the other processes start meanwhile.
-        Reply::Script(Box::new(move |conn, _| {
-            std::thread::sleep(Duration::from_millis(300));
-            if let Reply::Raw(bytes) = reply {
-                let _ = std::io::Write::write_all(conn, &bytes);
-            }
-        }))
+        Reply::token(&format!("tok-{i}"), 3600).after(Duration::from_millis(300))
     });
     let dir = TempDir::new("cache8");
     let cache = dir.0.join("token.json");

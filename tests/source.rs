@@ -69,20 +69,8 @@ fn inside_margin_others_are_served_while_the_refresh_is_held() {
             if i == 1 {
                 return Reply::token("old", 3600);
             }
-            let others_done = others_done.clone();
-            Reply::Script(Box::new(move |conn, stop| {
-                // Hold the reply until every other caller has returned
-                // (bounded, so a broken source fails instead of hanging).
-                for _ in 0..2000 {
-                    if others_done.load(Ordering::SeqCst) || stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                if let Reply::Raw(bytes) = Reply::token("new", 3600) {
-                    let _ = std::io::Write::write_all(conn, &bytes);
-                }
-            }))
+            // Held until every other caller has returned.
+            Reply::token("new", 3600).when(others_done.clone())
         })
     };
     let clock = FakeClock::new();
@@ -118,13 +106,7 @@ fn held_server(hold: Duration, later: fn(usize) -> Reply) -> Server {
         if i == 1 {
             return Reply::token("first", 3600);
         }
-        let reply = later(i);
-        Reply::Script(Box::new(move |conn, _stop| {
-            std::thread::sleep(hold);
-            if let Reply::Raw(bytes) = reply {
-                let _ = std::io::Write::write_all(conn, &bytes);
-            }
-        }))
+        later(i).after(hold)
     })
 }
 
@@ -170,12 +152,7 @@ fn after_expiry_a_failed_refresh_fails_every_waiter_and_is_not_cached() {
             } else {
                 Reply::token(&format!("tok-{i}"), 3600)
             };
-            Reply::Script(Box::new(move |conn, _| {
-                std::thread::sleep(Duration::from_millis(300));
-                if let Reply::Raw(bytes) = reply {
-                    let _ = std::io::Write::write_all(conn, &bytes);
-                }
-            }))
+            reply.after(Duration::from_millis(300))
         })
     };
     let clock = FakeClock::new();

@@ -87,6 +87,31 @@ impl Reply {
         Reply::http(status, "application/json", &[], body.as_bytes())
     }
 
+    /// This reply, sent after `hold` (the test's stand-in for a slow
+    /// server; nothing asserts on the duration).
+    pub fn after(self, hold: Duration) -> Reply {
+        Reply::Script(Box::new(move |conn, stop| {
+            std::thread::sleep(hold);
+            send(self, conn, stop);
+        }))
+    }
+
+    /// This reply, sent once `release` is set (or the server stops). After
+    /// 30 s it is sent anyway, so that a test whose release never comes
+    /// fails on its assertions instead of hanging.
+    pub fn when(self, release: Arc<AtomicBool>) -> Reply {
+        Reply::Script(Box::new(move |conn, stop| {
+            let give_up = std::time::Instant::now() + Duration::from_secs(30);
+            while !release.load(Ordering::SeqCst)
+                && !stop.load(Ordering::SeqCst)
+                && std::time::Instant::now() < give_up
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            send(self, conn, stop);
+        }))
+    }
+
     /// A token response with `expires_in` seconds.
     pub fn token(access_token: &str, expires_in: u64) -> Reply {
         Reply::json(
@@ -260,7 +285,12 @@ fn serve(
         raw,
     };
     requests.lock().unwrap().push(captured.clone());
-    match handler(&captured) {
+    send(handler(&captured), conn, stop);
+}
+
+/// Carries out `reply` on `conn`.
+fn send(reply: Reply, conn: &mut TcpStream, stop: &AtomicBool) {
+    match reply {
         Reply::Raw(bytes) => {
             let _ = conn.write_all(&bytes);
             let _ = conn.flush();
