@@ -11,7 +11,7 @@ use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Refresh this long before expiry unless set: 60 s.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -190,9 +190,20 @@ enum Step {
     Wait(u64),
 }
 
+/// A thread's private copy of a source's current token.
+struct Local {
+    source: Weak<Shared>,
+    generation: u64,
+    /// A duplicate: its reference count is touched by this thread only.
+    token: Token,
+    /// When the token is due for refresh, by each clock (`None`: beyond
+    /// what the clock can represent).
+    refresh_mono: Option<Instant>,
+    refresh_wall: Option<SystemTime>,
+}
+
 thread_local! {
-    /// Per thread: (source, its generation, a private duplicate of its token).
-    static LOCAL: RefCell<Vec<(Weak<Shared>, u64, Cached)>> = const { RefCell::new(Vec::new()) };
+    static LOCAL: RefCell<Vec<Local>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Sources remembered per thread.
@@ -325,27 +336,32 @@ impl TokenSource {
         let generation = s.generation.load(Ordering::Acquire);
         LOCAL.with(|local| {
             let local = local.borrow();
-            let (_, g, cached) = local.iter().find(|(w, _, _)| std::ptr::eq(w.as_ptr(), s))?;
-            if *g != generation || cached.token.age_at(&*s.clock) >= cached.refresh_at {
-                return None;
-            }
-            Some(cached.token.clone())
+            let entry = local.iter().find(|l| std::ptr::eq(l.source.as_ptr(), s))?;
+            let clock = &*s.clock;
+            let fresh = entry.generation == generation
+                && entry.refresh_mono.is_none_or(|due| clock.now() < due)
+                && entry.refresh_wall.is_none_or(|due| clock.wall() < due);
+            fresh.then(|| entry.token.clone())
         })
     }
 
     fn remember_locally(&self, generation: u64, cached: &Cached) {
         let s = &self.shared;
+        let token = cached.token.duplicate();
+        let entry = Local {
+            source: Arc::downgrade(s),
+            generation,
+            refresh_mono: token.issued_at().checked_add(cached.refresh_at),
+            refresh_wall: token.issued_wall().checked_add(cached.refresh_at),
+            token,
+        };
         LOCAL.with(|local| {
             let mut local = local.borrow_mut();
-            local.retain(|(w, _, _)| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), &**s));
+            local.retain(|l| l.source.strong_count() > 0 && !std::ptr::eq(l.source.as_ptr(), &**s));
             if local.len() >= LOCAL_SLOTS {
                 local.remove(0);
             }
-            let copy = Cached {
-                token: cached.token.duplicate(),
-                ..cached.clone()
-            };
-            local.push((Arc::downgrade(s), generation, copy));
+            local.push(entry);
         });
     }
 

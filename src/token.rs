@@ -206,6 +206,11 @@ impl Token {
         mono.max(wall)
     }
 
+    /// The monotonic instant the request for this token was sent.
+    pub(crate) fn issued_at(&self) -> Instant {
+        self.inner.issued_at
+    }
+
     /// The wall-clock time the request for this token was sent.
     pub(crate) fn issued_wall(&self) -> SystemTime {
         self.inner.issued_wall
