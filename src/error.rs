@@ -5,6 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The shortest client secret that errors redact.
+const MIN_REDACTED: usize = 6;
+
 /// `Result` with cctoken's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -155,9 +158,11 @@ impl Error {
     }
 
     /// Replaces every occurrence of `secret` in the texts this error shows
-    /// (a server may echo what it was sent).
+    /// (a server may echo what it was sent). Secrets shorter than
+    /// [`MIN_REDACTED`] characters are left alone: they would match ordinary
+    /// words and mangle the message.
     pub(crate) fn redact(mut self, secret: &str) -> Error {
-        if secret.is_empty() {
+        if secret.chars().count() < MIN_REDACTED {
             return self;
         }
         let inner = &mut *self.inner;
@@ -341,6 +346,15 @@ mod tests {
         let e = Error::new(ErrorKind::Http, "body: \"s3cret\"").redact("s3cret");
         assert!(!e.to_string().contains("s3cret"));
         assert!(!format!("{e:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn short_secrets_do_not_mangle_messages() {
+        let e = Error::new(ErrorKind::Http, "headers exceed 10 bytes").redact("s");
+        assert_eq!(
+            e.to_string(),
+            "token endpoint returned an HTTP error: headers exceed 10 bytes"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::secret::{zero_bytes, zero_string};
 use std::fmt;
 use std::io::{self, Read};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 /// Sends a token request and returns the server's response.
@@ -317,7 +318,20 @@ impl Transport for HttpTransport {
             req = req.with_header(name.as_str(), value.as_str());
         }
         let req = req.with_body(request.body.clone());
-        let mut lazy = req.send_lazy().map_err(from_minreq)?;
+        // minreq 3.0.0 can panic on a hostile header block (its header
+        // budget underflows on a bare-LF line one byte under the limit; see
+        // `minreq_panicked`): contain it.
+        let mut lazy = catch_unwind(AssertUnwindSafe(|| req.send_lazy()))
+            .map_err(|_| minreq_panicked())?
+            .map_err(from_minreq)?;
+        // In builds without overflow checks the same bug wraps the budget
+        // instead, and minreq reads any amount of headers: refuse them here.
+        let header_bytes = size_of_headers(&lazy.headers);
+        if header_bytes > MAX_HEADERS {
+            return Err(Error::invalid(format!(
+                "headers exceed {MAX_HEADERS} bytes"
+            )));
+        }
 
         // minreq reports a missing or unparsable status line (the server
         // closed the connection without answering, or is not an HTTP
@@ -351,13 +365,23 @@ impl Transport for HttpTransport {
             return Err(too_large());
         }
         let mut body = Vec::new();
-        (&mut lazy)
-            .take(cap as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| from_io(e).with_status(status))?;
+        // Chunked trailers go through the same budget arithmetic.
+        catch_unwind(AssertUnwindSafe(|| {
+            (&mut lazy).take(cap as u64 + 1).read_to_end(&mut body)
+        }))
+        .map_err(|_| minreq_panicked().with_status(status))?
+        .map_err(|e| from_io(e).with_status(status))?;
         if body.len() > cap {
             zero_bytes(body);
             return Err(too_large());
+        }
+        // Chunked trailers land in `lazy.headers`, from the same budget.
+        if header_bytes + size_of_headers(&lazy.headers) > MAX_HEADERS {
+            zero_bytes(body);
+            return Err(
+                Error::invalid(format!("headers and trailers exceed {MAX_HEADERS} bytes"))
+                    .with_status(status),
+            );
         }
         if let Some(declared) = declared {
             if (body.len() as u64) < declared {
@@ -375,6 +399,20 @@ impl Transport for HttpTransport {
             body,
         })
     }
+}
+
+/// Bytes of a header block as sent (`name: value` and CRLF).
+fn size_of_headers(headers: &[(String, String)]) -> usize {
+    headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum()
+}
+
+/// minreq 3.0.0 subtracts each header line's length plus 2 from the
+/// remaining header budget without checking; a line ending in a bare LF can
+/// be one byte longer than that allows, and the subtraction overflows (a
+/// panic with overflow checks, which minreq's timeout thread passes on to
+/// the caller).
+fn minreq_panicked() -> Error {
+    Error::invalid("malformed HTTP header block (rejected by the HTTP library)")
 }
 
 /// Installs the crypto provider once, before the first HTTPS request: with
