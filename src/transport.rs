@@ -484,6 +484,22 @@ fn from_io(e: io::Error) -> Error {
     {
         return Error::config("host name is not valid for TLS").with_source(e);
     }
+    // While reading chunk framing, minreq wraps I/O errors as
+    // `Other(minreq::Error::IoError(..))`: a stall there is a timeout, a
+    // reset a broken connection, not malformed chunking.
+    if let Some(minreq::Error::IoError(io)) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<minreq::Error>())
+    {
+        if matches!(
+            io.kind(),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+        ) {
+            return Error::new(ErrorKind::Timeout, "").with_source(e);
+        }
+        let detail = io.kind().to_string();
+        return Error::new(ErrorKind::Connect, detail).with_source(e);
+    }
     if e.get_ref()
         .is_some_and(|inner| inner.is::<minreq::Error>() || inner.is::<std::num::ParseIntError>())
     {

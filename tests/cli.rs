@@ -3,40 +3,13 @@
 
 mod common;
 
-use common::{Reply, Server};
-use std::path::{Path, PathBuf};
+use common::{Reply, Server, TempDir};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const SECRET: &str = "cli-s3cret+/:";
-
-/// A private temporary directory (mode 700), removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        let p = std::env::temp_dir().join(format!("cctoken-cli-{tag}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        set_mode(&p, 0o700);
-        TempDir(p)
-    }
-
-    fn file(&self, name: &str, text: &str, mode: u32) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        set_mode(&p, mode);
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
@@ -62,7 +35,7 @@ fn cctoken(args: &[&str]) -> Command {
 
 /// Runs with the server's URL, client id `cli-id` and the secret in a file.
 fn run(server: &Server, dir: &TempDir, extra: &[&str]) -> Output {
-    let secret = dir.file("secret", &format!("{SECRET}\n"), 0o600);
+    let secret = dir.write("secret", &format!("{SECRET}\n"), 0o600);
     let url = server.url("/token");
     let mut args = vec![
         "--token-url",
@@ -196,7 +169,7 @@ fn exit_codes() {
         .unwrap();
     check(&o, 3);
     assert!(stderr(&o).contains("CCTOKEN_CLIENT_ID"), "{}", stderr(&o));
-    let open = dir.file(
+    let open = dir.write(
         "creds.json",
         r#"{"client_id":"a","client_secret":"b","token_url":"https://a/t"}"#,
         0o644,
@@ -213,7 +186,7 @@ fn exit_codes() {
     assert!(stderr(&o).contains("invalid_client"));
     // 5: network and HTTP errors.
     let down = common::closed_port_url("/token");
-    let secret = dir.file("s2", SECRET, 0o600);
+    let secret = dir.write("s2", SECRET, 0o600);
     let o = cctoken(&[
         "--token-url",
         &down,
@@ -237,7 +210,7 @@ fn exit_codes() {
 fn credentials_file_and_environment() {
     let server = token_server();
     let dir = TempDir::new("creds");
-    let creds = dir.file(
+    let creds = dir.write(
         "creds.json",
         &format!(r#"{{"client_id":"file-id","client_secret":"{SECRET}","encoding":"json"}}"#),
         0o600,
@@ -278,7 +251,7 @@ fn credentials_file_and_environment() {
 fn cache_ten_runs_one_request_then_refetch_after_expiry() {
     let server = token_server();
     let dir = TempDir::new("cache10");
-    let cache = dir.0.join("token.json");
+    let cache = dir.path().join("token.json");
     for _ in 0..10 {
         let o = run(&server, &dir, &["--cache", cache.to_str().unwrap()]);
         check(&o, 0);
@@ -322,8 +295,8 @@ fn eight_processes_on_a_cold_cache_send_one_request() {
         Reply::token(&format!("tok-{i}"), 3600).after(Duration::from_millis(300))
     });
     let dir = TempDir::new("cache8");
-    let cache = dir.0.join("token.json");
-    let secret = dir.file("secret", SECRET, 0o600);
+    let cache = dir.path().join("token.json");
+    let secret = dir.write("secret", SECRET, 0o600);
     let url = server.url("/token");
     let children: Vec<_> = (0..8)
         .map(|_| {
@@ -355,7 +328,7 @@ fn eight_processes_on_a_cold_cache_send_one_request() {
 fn bad_cache_files_are_ignored_and_rewritten() {
     let server = token_server();
     let dir = TempDir::new("cachebad");
-    let cache = dir.0.join("token.json");
+    let cache = dir.path().join("token.json");
     let path = cache.to_str().unwrap();
     // A good cache for other credentials (another client id).
     let other = {

@@ -387,3 +387,62 @@ impl cctoken::Clock for FakeClock {
         self.advance(duration);
     }
 }
+
+/// A fresh directory under the system temp dir, private to its owner
+/// (mode 700), named after the test, the process id and a counter; it and
+/// everything in it is removed on drop.
+pub struct TempDir {
+    path: std::path::PathBuf,
+}
+
+impl TempDir {
+    /// Creates `cctoken-<tag>-<pid>-<n>` in [`std::env::temp_dir`].
+    pub fn new(tag: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        loop {
+            let n = NEXT.fetch_add(1, Ordering::SeqCst);
+            let path =
+                std::env::temp_dir().join(format!("cctoken-{tag}-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => {
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
+                            .unwrap();
+                    }
+                    return TempDir { path };
+                }
+                // Left over from an earlier process with the same id.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("create {}: {e}", path.display()),
+            }
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Writes `contents` to `name` in the directory and sets its mode
+    /// exactly (whatever the umask), then returns its path.
+    pub fn write(&self, name: &str, contents: &str, mode: u32) -> std::path::PathBuf {
+        let path = self.path.join(name);
+        std::fs::write(&path, contents).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
