@@ -3,7 +3,7 @@
 use crate::cache::FileCache;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
-use crate::token::{Clock, SystemClock, Token};
+use crate::token::{usable, Clock, SystemClock, Token};
 use crate::transport::{HttpTransport, Transport};
 use std::cell::RefCell;
 use std::collections::hash_map::RandomState;
@@ -157,13 +157,15 @@ struct State {
     cool_down: Option<(Instant, u32)>,
 }
 
-/// A token with the ages (time since its request) at which to refresh it
-/// and at which it expires.
+/// A token with the ages (time since its request) at which to refresh it,
+/// at which cctoken stops using it, and at which the server says it
+/// expires.
 #[derive(Clone)]
 struct Cached {
     token: Token,
     refresh_at: Duration,
     expire_at: Duration,
+    lifetime: Duration,
 }
 
 impl Cached {
@@ -172,9 +174,11 @@ impl Cached {
         if lifetime.is_zero() {
             return None;
         }
+        let expire_at = usable(lifetime);
         Some(Cached {
-            refresh_at: lifetime - config.margin.min(lifetime / 2),
-            expire_at: lifetime,
+            refresh_at: (lifetime - config.margin.min(lifetime / 2)).min(expire_at),
+            expire_at,
+            lifetime,
             token,
         })
     }
@@ -500,7 +504,7 @@ impl TokenSource {
             let issued = token.issued_wall();
             if let (Some(refresh), Some(expire)) = (
                 issued.checked_add(cached.refresh_at),
-                issued.checked_add(cached.expire_at),
+                issued.checked_add(cached.lifetime),
             ) {
                 cache.store(&s.credentials, &token, refresh, expire);
             }

@@ -50,13 +50,24 @@ fn cached_refresh_point() {
     };
     let c = Cached::new(token(Some(300)), &config).unwrap();
     assert_eq!(
-        (c.refresh_at, c.expire_at),
-        (Duration::from_secs(240), Duration::from_secs(300))
+        (c.refresh_at, c.expire_at, c.lifetime),
+        (
+            Duration::from_secs(240),
+            Duration::from_secs(290),
+            Duration::from_secs(300)
+        )
     );
+    // A zero margin still refreshes before cctoken stops using the token.
+    let zero = Config {
+        margin: Duration::ZERO,
+        ..config.clone()
+    };
+    let c = Cached::new(token(Some(300)), &zero).unwrap();
+    assert_eq!(c.refresh_at, Duration::from_secs(290));
     let c = Cached::new(token(Some(30)), &config).unwrap();
     assert_eq!(c.refresh_at, Duration::from_secs(15));
     let c = Cached::new(token(None), &config).unwrap();
-    assert_eq!(c.expire_at, Duration::from_secs(3600));
+    assert_eq!(c.expire_at, Duration::from_secs(3590));
     assert!(Cached::new(token(Some(0)), &config).is_none());
 }
 

@@ -62,6 +62,15 @@ impl Clock for SystemClock {
 /// refreshed after a year.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
+/// How long a token of `lifetime` is used: its lifetime less a tenth, at
+/// most 10 s. Servers count lifetimes from a whole second and the request
+/// using the token takes time to arrive: tested against oidc-provider and
+/// Authlib, a token was refused up to a second before the expiry the client
+/// computed. (golang.org/x/oauth2 likewise stops 10 s early.)
+pub(crate) fn usable(lifetime: Duration) -> Duration {
+    lifetime - (lifetime / 10).min(Duration::from_secs(10))
+}
+
 /// An access token from the token endpoint.
 ///
 /// Cloning is cheap (one reference count). The token's lifetime runs from
@@ -126,7 +135,11 @@ impl Token {
     }
 
     /// The scope the server granted, when it said (an array of strings in
-    /// the response is joined with spaces).
+    /// the response is joined with spaces). `None` means the response had
+    /// no `scope`, not that the scope asked for was granted: some servers
+    /// (oidc-provider) silently drop a scope they do not know and then omit
+    /// the member. A caller that relies on a scope must check that it is
+    /// here.
     pub fn scope(&self) -> Option<&str> {
         self.inner.scope.as_deref()
     }
@@ -137,15 +150,18 @@ impl Token {
         self.inner.lifetime
     }
 
-    /// The time left before the token expires, by the system clocks, or
+    /// The time the token may still be used, by the system clocks, or
     /// `None` when the server did not give a lifetime. `Some(ZERO)` once
-    /// expired.
+    /// expired. cctoken stops using a token a little before the server's
+    /// expiry — a tenth of its lifetime, at most 10 s — because servers
+    /// count from whole seconds and the API call takes time to arrive.
     pub fn expires_in(&self) -> Option<Duration> {
         self.remaining_at(&SystemClock)
     }
 
-    /// Whether the lifetime has passed by the system clocks (either of
-    /// them; see [`Clock`]). A token without a known lifetime is never
+    /// Whether the token's usable lifetime (see
+    /// [`expires_in`](Token::expires_in)) has passed by the system clocks
+    /// (either of them; see [`Clock`]). A token without a known lifetime is never
     /// expired by this test; [`TokenSource`](crate::TokenSource) applies a
     /// default lifetime to such tokens. A token with `expires_in: 0` is
     /// expired at once: use it for one call, do not keep it.
@@ -192,7 +208,7 @@ impl Token {
 
     fn remaining_at(&self, clock: &dyn Clock) -> Option<Duration> {
         let lifetime = self.inner.lifetime?;
-        Some(lifetime.saturating_sub(self.age_at(clock)))
+        Some(usable(lifetime).saturating_sub(self.age_at(clock)))
     }
 
     /// How long ago the request for this token was sent, by the later of
@@ -292,9 +308,12 @@ mod tests {
         let c = FakeClock::new();
         let t = token(Some(100), &c);
         c.advance(Duration::from_secs(40), Duration::from_secs(40));
-        assert_eq!(t.remaining_at(&c), Some(Duration::from_secs(60)));
+        // Usable for 90 of the 100 s: a tenth early.
+        assert_eq!(t.remaining_at(&c), Some(Duration::from_secs(50)));
         assert!(!t.is_expired_at(&c));
-        c.advance(Duration::from_secs(60), Duration::from_secs(60));
+        c.advance(Duration::from_secs(49), Duration::from_secs(49));
+        assert!(!t.is_expired_at(&c));
+        c.advance(Duration::from_secs(1), Duration::from_secs(1));
         assert!(t.is_expired_at(&c));
     }
 
@@ -331,7 +350,18 @@ mod tests {
     fn max_lifetime_does_not_overflow() {
         let c = FakeClock::new();
         let t = token(Some(MAX_LIFETIME.as_secs()), &c);
-        assert_eq!(t.remaining_at(&c), Some(MAX_LIFETIME));
+        assert_eq!(
+            t.remaining_at(&c),
+            Some(MAX_LIFETIME - Duration::from_secs(10))
+        );
+    }
+
+    #[test]
+    fn usable_lifetime_skew() {
+        assert_eq!(usable(Duration::from_secs(3600)), Duration::from_secs(3590));
+        assert_eq!(usable(Duration::from_secs(10)), Duration::from_secs(9));
+        assert_eq!(usable(Duration::from_secs(1)), Duration::from_millis(900));
+        assert_eq!(usable(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]
