@@ -68,6 +68,10 @@ pub(crate) fn token_response(
         let detail = match &object {
             Ok(_) => "JSON body without an `error` member".to_owned(),
             Err(_) if body.is_empty() => "empty body".to_owned(),
+            // Never quote a body that may hold a token.
+            Err(_) if contains(body, b"access_token") => {
+                "non-JSON body mentioning access_token (not shown)".to_owned()
+            }
             Err(_) => format!(
                 "body starts `{}`",
                 sanitize(
@@ -82,6 +86,10 @@ pub(crate) fn token_response(
     }
     let object = object.map_err(|why| Error::invalid(why).with_status(status))?;
     token(&object, issued).map_err(|e| e.with_status(status))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The body as a JSON object with unique member names, or why not.

@@ -352,15 +352,25 @@ impl Transport for HttpTransport {
             )
             .with_status(status)
         };
-        let declared = match headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        {
-            Some((_, v)) => Some(v.trim().parse::<u64>().map_err(|_| {
-                Error::invalid("malformed Content-Length header").with_status(status)
-            })?),
-            None => None,
-        };
+        // Interim responses (RFC 9110 §15.2) should be skipped, but minreq
+        // returns the 1xx as the answer, with the real one as its "body":
+        // refuse it rather than read or show that body.
+        if (100..200).contains(&status) {
+            return Err(Error::invalid(format!(
+                "interim {status} response; the HTTP library cannot skip interim responses"
+            ))
+            .with_status(status));
+        }
+        // No body by definition (RFC 9112 §6.3): do not wait for one.
+        if matches!(status, 204 | 304) {
+            return Ok(Response {
+                status,
+                headers,
+                body: Vec::new(),
+            });
+        }
+        let declared =
+            declared_length(&headers).map_err(|why| Error::invalid(why).with_status(status))?;
         if declared.is_some_and(|n| n > cap as u64) {
             return Err(too_large());
         }
@@ -399,6 +409,37 @@ impl Transport for HttpTransport {
             body,
         })
     }
+}
+
+/// The body length the headers declare: every `Content-Length` value
+/// (comma-separated lists included) must agree, and none may come with a
+/// `Transfer-Encoding` (RFC 9112 §6.3: framing that two parsers could read
+/// differently).
+fn declared_length(headers: &[(String, String)]) -> std::result::Result<Option<u64>, String> {
+    let mut declared = None;
+    for (_, value) in headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
+        for part in value.split(',') {
+            let n = part
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| "malformed Content-Length header".to_owned())?;
+            if declared.is_some_and(|d| d != n) {
+                return Err("conflicting Content-Length headers".to_owned());
+            }
+            declared = Some(n);
+        }
+    }
+    if declared.is_some()
+        && headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("transfer-encoding"))
+    {
+        return Err("both Transfer-Encoding and Content-Length".to_owned());
+    }
+    Ok(declared)
 }
 
 /// Bytes of a header block as sent (`name: value` and CRLF).
