@@ -5,7 +5,8 @@
 use crate::error::{sanitize, Error, ErrorKind, Result};
 use crate::token::{Token, MAX_LIFETIME};
 use crate::transport::Response;
-use miniserde::json::{self, Number, Object, Value};
+use miniserde::de::{Deserialize, Map, Seq, Visitor};
+use miniserde::json::{self, Number};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Members never kept as extras: the token's own fields, and members that
@@ -92,32 +93,206 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The deepest nesting accepted, and the most top-level members: a token
+/// response has a handful of members and a few levels at most (RFC 9396
+/// `authorization_details` reaches 3 or 4). The limits keep the parser's
+/// stack and memory within a small multiple of the body.
+const MAX_DEPTH: usize = 32;
+const MAX_MEMBERS: usize = 256;
+
+/// A top-level member's value, as far as cctoken reads it. Nested objects
+/// and arrays other than arrays of strings are skipped, not stored.
+#[derive(Debug)]
+enum Member {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    /// An array of strings, joined with spaces (for `scope`).
+    Strings(String),
+    /// Any other array or object.
+    Nested,
+}
+
+/// The members of the top-level object, in order.
+struct Members(Vec<(String, Member)>);
+
+impl Members {
+    fn get(&self, name: &str) -> Option<&Member> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl Deserialize for Members {
+    fn begin(out: &mut Option<Self>) -> &mut dyn Visitor {
+        out.insert(Members(Vec::new()))
+    }
+}
+
+impl Visitor for Members {
+    fn map(&mut self) -> miniserde::Result<Box<dyn Map + '_>> {
+        Ok(Box::new(MembersBuilder(&mut self.0)))
+    }
+}
+
+struct MembersBuilder<'a>(&'a mut Vec<(String, Member)>);
+
+impl Map for MembersBuilder<'_> {
+    fn key(&mut self, k: &str) -> miniserde::Result<&mut dyn Visitor> {
+        self.0.push((k.to_owned(), Member::Null));
+        match self.0.last_mut() {
+            Some((_, value)) => Ok(value),
+            None => Err(miniserde::Error),
+        }
+    }
+
+    fn finish(&mut self) -> miniserde::Result<()> {
+        Ok(())
+    }
+}
+
+impl Visitor for Member {
+    fn null(&mut self) -> miniserde::Result<()> {
+        *self = Member::Null;
+        Ok(())
+    }
+    fn boolean(&mut self, b: bool) -> miniserde::Result<()> {
+        *self = Member::Bool(b);
+        Ok(())
+    }
+    fn string(&mut self, s: &str) -> miniserde::Result<()> {
+        *self = Member::String(s.to_owned());
+        Ok(())
+    }
+    fn negative(&mut self, n: i64) -> miniserde::Result<()> {
+        *self = Member::Number(Number::I64(n));
+        Ok(())
+    }
+    fn nonnegative(&mut self, n: u64) -> miniserde::Result<()> {
+        *self = Member::Number(Number::U64(n));
+        Ok(())
+    }
+    fn float(&mut self, n: f64) -> miniserde::Result<()> {
+        *self = Member::Number(Number::F64(n));
+        Ok(())
+    }
+    fn seq(&mut self) -> miniserde::Result<Box<dyn Seq + '_>> {
+        Ok(Box::new(StringsBuilder {
+            out: self,
+            element: StringElement::default(),
+        }))
+    }
+    fn map(&mut self) -> miniserde::Result<Box<dyn Map + '_>> {
+        *self = Member::Nested;
+        <dyn Visitor>::ignore().map()
+    }
+}
+
+/// Joins an array of strings as it is read; any other element makes the
+/// array `Nested`.
+struct StringsBuilder<'a> {
+    out: &'a mut Member,
+    element: StringElement,
+}
+
+#[derive(Default)]
+struct StringElement {
+    joined: String,
+    other: bool,
+}
+
+impl Visitor for StringElement {
+    fn string(&mut self, s: &str) -> miniserde::Result<()> {
+        if !self.joined.is_empty() {
+            self.joined.push(' ');
+        }
+        self.joined.push_str(s);
+        Ok(())
+    }
+    fn null(&mut self) -> miniserde::Result<()> {
+        self.other = true;
+        Ok(())
+    }
+    fn boolean(&mut self, _: bool) -> miniserde::Result<()> {
+        self.null()
+    }
+    fn negative(&mut self, _: i64) -> miniserde::Result<()> {
+        self.null()
+    }
+    fn nonnegative(&mut self, _: u64) -> miniserde::Result<()> {
+        self.null()
+    }
+    fn float(&mut self, _: f64) -> miniserde::Result<()> {
+        self.null()
+    }
+    fn seq(&mut self) -> miniserde::Result<Box<dyn Seq + '_>> {
+        self.other = true;
+        <dyn Visitor>::ignore().seq()
+    }
+    fn map(&mut self) -> miniserde::Result<Box<dyn Map + '_>> {
+        self.other = true;
+        <dyn Visitor>::ignore().map()
+    }
+}
+
+impl Seq for StringsBuilder<'_> {
+    fn element(&mut self) -> miniserde::Result<&mut dyn Visitor> {
+        Ok(&mut self.element)
+    }
+
+    fn finish(&mut self) -> miniserde::Result<()> {
+        *self.out = if self.element.other {
+            Member::Nested
+        } else {
+            Member::Strings(std::mem::take(&mut self.element.joined))
+        };
+        Ok(())
+    }
+}
+
 /// The body as a JSON object with unique member names, or why not.
-fn json_object(body: &[u8]) -> std::result::Result<Object, String> {
+fn json_object(body: &[u8]) -> std::result::Result<Members, String> {
     // Tolerate a UTF-8 byte order mark, as some .NET servers send one.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.is_empty() {
         return Err("empty body".into());
     }
     let text = std::str::from_utf8(body).map_err(|_| "body is not valid UTF-8".to_owned())?;
-    match json::from_str::<Value>(text) {
-        Ok(Value::Object(object)) => {
-            // miniserde keeps the last of duplicate members; count them in
-            // the text to refuse ambiguous responses.
-            if top_level_members(text) != object.len() {
-                return Err("body has duplicate member names".into());
-            }
-            Ok(object)
-        }
-        Ok(_) => Err("body is JSON but not an object".into()),
-        Err(_) => Err("body is not JSON (or holds a number beyond the range of f64)".into()),
+    let shape = shape(text);
+    if shape.depth > MAX_DEPTH {
+        return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
     }
+    if shape.members > MAX_MEMBERS {
+        return Err(format!("JSON object with more than {MAX_MEMBERS} members"));
+    }
+    let members = match json::from_str::<Members>(text) {
+        Ok(members) => members,
+        Err(_) if text.trim_start().starts_with('{') => {
+            return Err("body is not JSON (or holds a number beyond the range of f64)".into())
+        }
+        Err(_) => return Err("body is not a JSON object".into()),
+    };
+    let mut names: Vec<&str> = members.0.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err("body has duplicate member names".into());
+    }
+    Ok(members)
 }
 
-/// The number of members of the top-level object in valid JSON `text`:
-/// the `:` at nesting depth 1 outside strings.
-fn top_level_members(text: &str) -> usize {
-    let (mut depth, mut in_string, mut escaped, mut count) = (0usize, false, false, 0);
+/// How deep `text` nests and how many `:` it has at depth 1 (outside
+/// strings): for valid JSON, the top-level object's member count.
+struct Shape {
+    depth: usize,
+    members: usize,
+}
+
+fn shape(text: &str) -> Shape {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut shape = Shape {
+        depth: 0,
+        members: 0,
+    };
     for b in text.bytes() {
         if in_string {
             match b {
@@ -130,22 +305,30 @@ fn top_level_members(text: &str) -> usize {
         }
         match b {
             b'"' => in_string = true,
-            b'{' | b'[' => depth += 1,
+            b'{' | b'[' => {
+                depth += 1;
+                shape.depth = shape.depth.max(depth);
+            }
             b'}' | b']' => depth = depth.saturating_sub(1),
-            b':' if depth == 1 => count += 1,
+            b':' if depth == 1 => shape.members += 1,
             _ => {}
         }
     }
-    count
+    shape
 }
 
-fn oauth_error(code: &Value, object: &Object, status: u16, retry_after: Option<Duration>) -> Error {
+fn oauth_error(
+    code: &Member,
+    object: &Members,
+    status: u16,
+    retry_after: Option<Duration>,
+) -> Error {
     let text = |name: &str| match object.get(name) {
-        Some(Value::String(s)) => Some(sanitize(s, OAUTH_TEXT)),
+        Some(Member::String(s)) => Some(sanitize(s, OAUTH_TEXT)),
         _ => None,
     };
     let code = match code {
-        Value::String(s) if !s.is_empty() => sanitize(s, OAUTH_TEXT),
+        Member::String(s) if !s.is_empty() => sanitize(s, OAUTH_TEXT),
         _ => {
             let kind = if (200..300).contains(&status) {
                 ErrorKind::InvalidResponse
@@ -163,10 +346,10 @@ fn oauth_error(code: &Value, object: &Object, status: u16, retry_after: Option<D
         .with_oauth(code, text("error_description"), text("error_uri"))
 }
 
-fn token(object: &Object, issued: (Instant, SystemTime)) -> Result<Token> {
+fn token(object: &Members, issued: (Instant, SystemTime)) -> Result<Token> {
     let access_token = match object.get("access_token") {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        Some(Value::String(_)) => return Err(Error::invalid("access_token is empty")),
+        Some(Member::String(s)) if !s.is_empty() => s,
+        Some(Member::String(_)) => return Err(Error::invalid("access_token is empty")),
         Some(_) => return Err(Error::invalid("access_token is not a string")),
         None => return Err(Error::invalid("no access_token")),
     };
@@ -177,9 +360,9 @@ fn token(object: &Object, issued: (Instant, SystemTime)) -> Result<Token> {
         ));
     }
     match object.get("token_type") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
-        Some(Value::String(t)) => {
+        None | Some(Member::Null) => {}
+        Some(Member::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(Member::String(t)) => {
             return Err(Error::invalid(format!(
                 "token_type `{}` is not supported (only Bearer)",
                 sanitize(t, 40)
@@ -188,33 +371,25 @@ fn token(object: &Object, issued: (Instant, SystemTime)) -> Result<Token> {
         Some(_) => return Err(Error::invalid("token_type is not a string")),
     }
     let lifetime = match object.get("expires_in") {
-        None | Some(Value::Null) => None,
+        None | Some(Member::Null) => None,
         Some(v) => Some(expires_in(v)?),
     };
     let scope = match object.get("scope") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Array(items)) => {
-            let mut parts = Vec::with_capacity(items.len());
-            for item in items.iter() {
-                match item {
-                    Value::String(s) => parts.push(s.as_str()),
-                    _ => return Err(Error::invalid("scope array holds a non-string")),
-                }
-            }
-            Some(parts.join(" "))
-        }
+        None | Some(Member::Null) => None,
+        Some(Member::String(s) | Member::Strings(s)) => Some(s.clone()),
+        Some(Member::Nested) => return Err(Error::invalid("scope array holds a non-string")),
         Some(_) => return Err(Error::invalid("scope is neither a string nor an array")),
     }
     .filter(|s| !s.is_empty());
     let extras = object
+        .0
         .iter()
         .filter(|(k, _)| !NOT_EXTRA.contains(&k.as_str()))
         .filter_map(|(k, v)| {
             let v = match v {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
+                Member::String(s) => s.clone(),
+                Member::Number(n) => n.to_string(),
+                Member::Bool(b) => b.to_string(),
                 _ => return None,
             };
             Some((k.clone(), v))
@@ -232,24 +407,24 @@ fn token(object: &Object, issued: (Instant, SystemTime)) -> Result<Token> {
 /// `expires_in` (RFC 6749 §5.1): a number, or a string of decimal digits
 /// (Azure AD v1). Fractions are floored, huge values clamped to
 /// [`MAX_LIFETIME`]; negative or non-numeric values are refused.
-fn expires_in(value: &Value) -> Result<Duration> {
+fn expires_in(value: &Member) -> Result<Duration> {
     let max = MAX_LIFETIME.as_secs();
     let secs = match value {
-        Value::Number(Number::U64(n)) => (*n).min(max),
-        Value::Number(Number::I64(n)) if *n >= 0 => (*n as u64).min(max),
-        Value::Number(Number::F64(f)) if *f >= 0.0 => {
+        Member::Number(Number::U64(n)) => (*n).min(max),
+        Member::Number(Number::I64(n)) if *n >= 0 => (*n as u64).min(max),
+        Member::Number(Number::F64(f)) if *f >= 0.0 => {
             if *f >= max as f64 {
                 max
             } else {
                 f.floor() as u64
             }
         }
-        Value::Number(_) => return Err(Error::invalid("expires_in is negative")),
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+        Member::Number(_) => return Err(Error::invalid("expires_in is negative")),
+        Member::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             // All digits: a parse failure can only be overflow.
             s.parse::<u64>().map_or(max, |n| n.min(max))
         }
-        Value::String(_) => return Err(Error::invalid("expires_in is a string but not digits")),
+        Member::String(_) => return Err(Error::invalid("expires_in is a string but not digits")),
         _ => return Err(Error::invalid("expires_in is not a number")),
     };
     Ok(Duration::from_secs(secs))

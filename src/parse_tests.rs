@@ -213,8 +213,8 @@ fn deep_nesting_does_not_overflow_the_stack() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    let t = token_response(&Response::new(200, body), 1 << 20, now()).unwrap();
-    assert_eq!(t.access_token(), "a");
+    let e = token_response(&Response::new(200, body), 1 << 20, now()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidResponse);
 }
 
 #[test]
@@ -228,8 +228,51 @@ fn lone_surrogate_escape_does_not_panic() {
 }
 
 #[test]
-fn top_level_member_count() {
-    assert_eq!(top_level_members(r#"{}"#), 0);
-    assert_eq!(top_level_members(r#"{"a":1,"b":"x:y\":"}"#), 2);
-    assert_eq!(top_level_members(r#"{"a":{"b":1,"c":[{"d":2}]},"e":3}"#), 2);
+fn shape_counts_depth_and_members() {
+    let s = shape(r#"{}"#);
+    assert_eq!((s.depth, s.members), (1, 0));
+    let s = shape(r#"{"a":1,"b":"x:y\":[{"}"#);
+    assert_eq!((s.depth, s.members), (1, 2));
+    let s = shape(r#"{"a":{"b":1,"c":[{"d":2}]},"e":3}"#);
+    assert_eq!((s.depth, s.members), (4, 2));
+}
+
+#[test]
+fn nesting_limit() {
+    let nested = |n: usize| {
+        format!(
+            r#"{{"access_token":"a","x":{}{}}}"#,
+            "[".repeat(n - 1),
+            "]".repeat(n - 1)
+        )
+    };
+    assert!(parse(200, &nested(MAX_DEPTH)).is_ok());
+    let e = parse(200, &nested(MAX_DEPTH + 1)).unwrap_err();
+    assert!(e.to_string().contains("nested deeper"), "{e}");
+}
+
+#[test]
+fn member_limit() {
+    let body = |n: usize| {
+        let mut b = String::from(r#"{"access_token":"a""#);
+        for i in 1..n {
+            b.push_str(&format!(r#","m{i}":0"#));
+        }
+        b.push('}');
+        b
+    };
+    assert!(parse(200, &body(MAX_MEMBERS)).is_ok());
+    let e = parse(200, &body(MAX_MEMBERS + 1)).unwrap_err();
+    assert!(e.to_string().contains("more than 256 members"), "{e}");
+}
+
+#[test]
+fn nested_values_are_skipped_not_kept() {
+    let t = parse(
+        200,
+        r#"{"access_token":"a","details":[{"type":"x","n":[1,2]}],"scope":["a","b"]}"#,
+    )
+    .unwrap();
+    assert_eq!(t.extra("details"), None);
+    assert_eq!(t.scope(), Some("a b"));
 }
