@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The shortest client secret that errors redact.
-const MIN_REDACTED: usize = 6;
+const MIN_REDACTED: usize = 8;
 
 /// `Result` with cctoken's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -343,9 +343,9 @@ mod tests {
 
     #[test]
     fn redact_removes_echoed_secret() {
-        let e = Error::new(ErrorKind::Http, "body: \"s3cret\"").redact("s3cret");
-        assert!(!e.to_string().contains("s3cret"));
-        assert!(!format!("{e:?}").contains("s3cret"));
+        let e = Error::new(ErrorKind::Http, "body: \"s3cret-8f2a\"").redact("s3cret-8f2a");
+        assert!(!e.to_string().contains("s3cret-8f2a"));
+        assert!(!format!("{e:?}").contains("s3cret-8f2a"));
     }
 
     #[test]
