@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Footprint of a one-shot token fetch: cctoken's `examples/fetch.rs` against
+# `benches/footprint/baseline` (the same job done with minreq + miniserde +
+# rustls/ring directly), both built with the size profile.
+#
+#   benches/footprint/run.sh            build, measure, print the tables
+#   RUNS=31 benches/footprint/run.sh    runs per program and endpoint (>= 15)
+#   benches/footprint/run.sh --strict   also exit 1 when a target is missed
+#
+# Sizes and crate counts for x86_64 (rustup toolchain) and aarch64 (Debian's
+# toolchain, see .ci/cross.sh / CROSS.md); run time on x86_64 only, against
+# loopback HTTP and HTTPS endpoints (benches/footprint/server.py). Timing
+# uses hyperfine (wall, user+sys CPU), peak RSS uses GNU time; the two
+# programs alternate run by run. Installs hyperfine, time and the cross
+# toolchain when missing (needs root then). Contacts only 127.0.0.1.
+set -u
+cd "$(dirname "$0")/../.."
+
+RUNS=${RUNS:-21}
+STRICT=0
+[ "${1:-}" = --strict ] && STRICT=1
+((RUNS >= 15)) || { echo "RUNS must be at least 15" >&2; exit 2; }
+
+W=target/footprint
+BIN=$W/bin
+BASE=benches/footprint/baseline/Cargo.toml
+HOST_CARGO=${HOST_CARGO:-$HOME/.cargo/bin/cargo}
+[ -x "$HOST_CARGO" ] || HOST_CARGO=cargo
+AARCH64=aarch64-unknown-linux-gnu
+export CARGO_TERM_COLOR=never
+
+die() {
+    echo "!!! footprint: $*" >&2
+    exit 1
+}
+
+# --- tools ---------------------------------------------------------------
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "--- installing ${missing[*]}"
+    apt-get update -qq || echo "!!! apt-get update failed; trying the old package lists"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+        die "cannot install ${missing[*]}"
+fi
+.ci/cross.sh --install-only >/dev/null || die "cannot install the aarch64 toolchain (.ci/cross.sh --install-only)"
+command -v openssl >/dev/null || die "openssl is missing"
+command -v python3 >/dev/null || die "python3 is missing"
+
+# --- builds --------------------------------------------------------------
+mkdir -p "$BIN"
+rm -f "$BIN"/* "$W"/sizes.tsv
+
+host_cargo() { env -u RUSTC -u RUSTDOC -u RUSTUP_TOOLCHAIN CARGO_TARGET_DIR=$W/x86_64 "$HOST_CARGO" "$@"; }
+cross_cargo() {
+    env CARGO_TARGET_DIR=$W/aarch64 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+        CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+        CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+        /usr/bin/cargo "$@"
+}
+
+# Unique name+version pairs in `cargo tree -e normal` for the target (the
+# program's own package included).
+count_crates() {
+    local cargo=$1 out
+    shift
+    out=$("$cargo" tree --locked -e normal --prefix none "$@") || return 1
+    awk 'NF { print $1, $2 }' <<<"$out" | sort -u | wc -l
+}
+
+# build LABEL TARGET CONFIG: builds one program, copies it to $BIN and
+# records its size and crate count.
+build() {
+    local prog=$1 target=$2 config=$3 cargo triple dir out crates
+    local feat=()
+    [ "$config" = os-roots ] && feat=(--no-default-features --features https-os-roots)
+    if [ "$target" = x86_64 ]; then
+        cargo=host_cargo triple=x86_64-unknown-linux-gnu dir=$W/x86_64
+    else
+        cargo=cross_cargo triple=$AARCH64 dir=$W/aarch64/$AARCH64
+    fi
+    local what=(--example fetch) manifest=()
+    [ "$prog" = baseline ] && what=() manifest=(--manifest-path "$BASE")
+    echo "--- build $prog $target $config"
+    local tflag=()
+    [ "$target" = aarch64 ] && tflag=(--target $AARCH64)
+    "$cargo" build --locked --quiet --profile size "${manifest[@]}" "${tflag[@]}" "${what[@]}" "${feat[@]}" ||
+        die "build of $prog for $target ($config) failed"
+    if [ "$prog" = baseline ]; then out=$dir/size/footprint-baseline; else out=$dir/size/examples/fetch; fi
+    cp "$out" "$BIN/$prog.$target.$config" || die "no binary at $out"
+    crates=$(count_crates "$cargo" "${manifest[@]}" --target "$triple" "${feat[@]}") ||
+        die "cargo tree failed for $prog"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$prog" "$target" "$config" \
+        "$(stat -c %s "$BIN/$prog.$target.$config")" "$crates" >>"$W/sizes.tsv"
+}
+
+echo "--- host: $(env -u RUSTC "$HOST_CARGO" -V) / $(env -u RUSTC rustc -V 2>/dev/null)"
+echo "--- aarch64: $(/usr/bin/cargo -V) / $(/usr/bin/rustc -V)"
+for target in x86_64 aarch64; do
+    for prog in cctoken baseline; do
+        build $prog $target default
+    done
+done
+for prog in cctoken baseline; do
+    build $prog x86_64 os-roots
+done
+
+# --- loopback endpoints --------------------------------------------------
+TLS=$W/tls
+rm -rf "$TLS"
+mkdir -p "$TLS"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=cctoken footprint test CA" -keyout "$TLS/ca.key" -out "$TLS/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    2>/dev/null || die "cannot create the test CA"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$TLS/server.key" -out "$TLS/server.csr" 2>/dev/null || die "cannot create the server key"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$TLS/ext"
+openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial \
+    -days 2 -extfile "$TLS/ext" -out "$TLS/server.pem" 2>/dev/null || die "cannot sign the server certificate"
+
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_server NAME ARGS...: starts server.py in the background (its pid in
+# $pids for the trap) and waits until it has written its port to $W/NAME.port.
+start_server() {
+    local portfile=$W/$1.port
+    shift
+    rm -f "$portfile"
+    python3 benches/footprint/server.py --port-file "$portfile" "$@" >"$portfile.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        [ -s "$portfile" ] && return 0
+        sleep 0.1
+    done
+    cat "$portfile.log"
+    return 1
+}
+start_server http || die "the HTTP server did not start"
+start_server https --cert "$TLS/server.pem" --key "$TLS/server.key" || die "the HTTPS server did not start"
+http_port=$(cat "$W/http.port")
+https_port=$(cat "$W/https.port")
+
+# --- run time ------------------------------------------------------------
+export SSL_CERT_FILE=$TLS/ca.pem
+unset SSL_CERT_DIR TOKEN_URL CLIENT_ID CLIENT_SECRET
+M=$W/measure
+rm -rf "$M"
+mkdir -p "$M"
+
+# measure ENDPOINT URL CONFIG
+measure() {
+    local ep=$1 url=$2 config=$3 i p first second
+    local c=$BIN/cctoken.x86_64.$config b=$BIN/baseline.x86_64.$config
+    for p in "$c" "$b"; do
+        local got
+        got=$("$p" "$url" footprint-id 'footprint s3cret&=+') ||
+            die "$p failed against $url"
+        [ "$got" = footprint-token ] || die "$p printed '$got', not the token"
+    done
+    echo "--- $ep: $RUNS runs each, alternating ($url, $config builds)"
+    for ((i = 1; i <= RUNS; i++)); do
+        if ((i % 2)); then first=cctoken second=baseline; else first=baseline second=cctoken; fi
+        hyperfine -N --runs 1 --style none --export-json "$M/$ep.$i.json" \
+            -n "$first" "$BIN/$first.x86_64.$config $url footprint-id footprint-s3cret" \
+            -n "$second" "$BIN/$second.x86_64.$config $url footprint-id footprint-s3cret" \
+            >/dev/null 2>"$M/hyperfine.err" || { cat "$M/hyperfine.err"; die "hyperfine failed ($ep, run $i)"; }
+        for p in $first $second; do
+            /usr/bin/time -a -o "$M/$ep.$p.rss" -f %M \
+                "$BIN/$p.x86_64.$config" "$url" footprint-id footprint-s3cret >/dev/null ||
+                die "$p failed under /usr/bin/time ($ep, run $i)"
+        done
+    done
+}
+measure http "http://127.0.0.1:$http_port/token" default
+measure https "https://127.0.0.1:$https_port/token" os-roots
+
+# --- report --------------------------------------------------------------
+python3 - "$W/sizes.tsv" "$M" "$RUNS" "$STRICT" <<'EOF'
+import json, statistics, sys, glob, os
+
+sizes_file, mdir, runs, strict = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+verdicts = []
+
+def check(ok, text):
+    verdicts.append((ok, text))
+
+sizes = {}
+for line in open(sizes_file):
+    prog, target, config, size, crates = line.split("\t")
+    sizes[(prog, target, config)] = (int(size), int(crates))
+
+print()
+print("Binary size (profile size: opt-level z, LTO, 1 CGU, panic=abort, strip) and crates in `cargo tree -e normal`")
+print(f"{'program':10} {'target':8} {'config':9} {'bytes':>10} {'vs baseline':>12} {'crates':>7} {'vs baseline':>12}")
+for (prog, target, config), (size, crates) in sizes.items():
+    bsize, bcrates = sizes[("baseline", target, config)]
+    d = f"{size - bsize:+d}" if prog != "baseline" else ""
+    dc = f"{crates - bcrates:+d}" if prog != "baseline" else ""
+    print(f"{prog:10} {target:8} {config:9} {size:>10} {d:>12} {crates:>7} {dc:>12}")
+for target in ("x86_64", "aarch64"):
+    c, b = sizes[("cctoken", target, "default")], sizes[("baseline", target, "default")]
+    check(c[0] - b[0] <= 64 * 1024, f"{target}: cctoken {c[0] - b[0]:+d} bytes vs baseline (target <= +65536)")
+    check(c[1] - b[1] <= 2, f"{target}: cctoken {c[1] - b[1]:+d} crates vs baseline (target <= +2)")
+    for name, limit in (("oauth2+ureq", 1767112), ("oauth2+reqwest", 2083696), ("ureq3+serde_json", 1653992)):
+        check(c[0] < limit, f"{target}: cctoken {c[0]} bytes < {name} {limit}")
+
+print()
+print(f"One fetch on x86_64, whole process: medians of {runs} runs each, alternating")
+print(f"{'endpoint':8} {'program':9} {'wall ms':>8} {'ratio':>6} {'CPU ms':>7} {'ratio':>6} {'peak RSS KiB':>13} {'vs base':>8}   wall/CPU min..max")
+for ep, limit in (("http", 1.05), ("https", 1.10)):
+    wall, cpu, rss = {}, {}, {}
+    for f in sorted(glob.glob(os.path.join(mdir, f"{ep}.*.json"))):
+        for r in json.load(open(f))["results"]:
+            wall.setdefault(r["command"], []).append(r["times"][0] * 1000)
+            cpu.setdefault(r["command"], []).append((r["user"] + r["system"]) * 1000)
+    for p in ("cctoken", "baseline"):
+        rss[p] = [int(x) for x in open(os.path.join(mdir, f"{ep}.{p}.rss")).read().split()]
+    med = {k: {p: statistics.median(v[p]) for p in v} for k, v in (("wall", wall), ("cpu", cpu), ("rss", rss))}
+    for p in ("cctoken", "baseline"):
+        rw = med["wall"][p] / med["wall"]["baseline"]
+        rc = med["cpu"][p] / med["cpu"]["baseline"]
+        dr = med["rss"][p] - med["rss"]["baseline"]
+        print(f"{ep:8} {p:9} {med['wall'][p]:8.2f} {rw:6.3f} {med['cpu'][p]:7.2f} {rc:6.3f} {med['rss'][p]:13.0f} {dr:+8.0f}"
+              f"   {min(wall[p]):.2f}..{max(wall[p]):.2f} / {min(cpu[p]):.2f}..{max(cpu[p]):.2f}")
+    rw = med["wall"]["cctoken"] / med["wall"]["baseline"]
+    rc = med["cpu"]["cctoken"] / med["cpu"]["baseline"]
+    dr = med["rss"]["cctoken"] - med["rss"]["baseline"]
+    check(rw <= limit, f"{ep}: wall {rw:.3f}x baseline (target <= {limit}x)")
+    check(rc <= limit, f"{ep}: CPU {rc:.3f}x baseline (target <= {limit}x)")
+    check(dr <= 256, f"{ep}: peak RSS {dr:+.0f} KiB vs baseline (target <= +256 KiB)")
+
+print()
+print("Targets")
+for ok, text in verdicts:
+    print(f"  {'met ' if ok else 'MISS'}  {text}")
+missed = sum(1 for ok, _ in verdicts if not ok)
+print(f"{len(verdicts) - missed} met, {missed} missed")
+sys.exit(1 if strict and missed else 0)
+EOF
