@@ -15,16 +15,16 @@
 use crate::credentials::Credentials;
 use crate::encode::json_string;
 use crate::error::{Error, ErrorKind, Result};
+use crate::parse::{json_object, Member};
 use crate::secret::zero_string;
 use crate::token::{Clock, Token};
-use miniserde::json::{self, Number, Value};
+use miniserde::json::Number;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The largest cache file read.
-const MAX_CACHE_BYTES: u64 = 64 * 1024;
+/// The file format's version.
 const VERSION: u64 = 1;
 
 pub(crate) struct FileCache {
@@ -97,7 +97,8 @@ impl FileCache {
     /// The cached token for `credentials`, if the file holds one that is
     /// trustworthy and not yet due for refresh by the wall clock.
     pub(crate) fn load(&self, credentials: &Credentials, clock: &dyn Clock) -> Option<Token> {
-        let mut text = read_private(&self.path)?;
+        // Unreadable, not ours, too open or too large: ignored and replaced.
+        let mut text = crate::load::read_private(&self.path).ok()?;
         let token = parse(&text, &key(credentials), clock);
         zero_string(&mut text);
         token
@@ -193,47 +194,18 @@ fn key(credentials: &Credentials) -> String {
     out
 }
 
-/// The file's text if it is a regular file of ours, private, and small.
-fn read_private(path: &Path) -> Option<String> {
-    let file = File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if meta.permissions().mode() & 0o077 != 0 {
-            return None;
-        }
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_CACHE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    if bytes.len() as u64 > MAX_CACHE_BYTES {
-        return None;
-    }
-    String::from_utf8(bytes).ok()
-}
-
 fn parse(text: &str, key: &str, clock: &dyn Clock) -> Option<Token> {
-    let Ok(Value::Object(object)) = json::from_str::<Value>(text) else {
-        return None;
-    };
-    let string = |name: &str| match object.get(name) {
-        Some(Value::String(s)) => Some(s.as_str()),
-        _ => None,
-    };
+    let object = json_object(text.as_bytes(), "the cache file").ok()?;
+    let string = |name: &str| object.string(name);
     let instant = |name: &str| match object.get(name) {
-        Some(Value::Number(Number::U64(secs))) => {
+        Some(Member::Number(Number::U64(secs))) => {
             UNIX_EPOCH.checked_add(Duration::from_secs(*secs))
         }
         _ => None,
     };
     if !matches!(
         object.get("version"),
-        Some(Value::Number(Number::U64(VERSION)))
+        Some(Member::Number(Number::U64(VERSION)))
     ) {
         return None;
     }

@@ -3,8 +3,8 @@
 
 use crate::credentials::{ClientAuth, Credentials, Encoding};
 use crate::error::{sanitize, Error, ErrorKind, Result};
+use crate::parse::Member;
 use crate::secret::{zero_bytes, zero_string, Secret};
-use miniserde::json::{self, Value};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
@@ -143,8 +143,9 @@ fn read_secret_file(path: &Path) -> Result<Secret> {
     Ok(Secret::new(text))
 }
 
-/// Reads a small file that must be private to its owner.
-fn read_private(path: &Path) -> Result<String> {
+/// Reads a small file (at most 64 KiB) that must be a regular file private
+/// to its owner: a credentials file, a secret file, the token cache.
+pub(crate) fn read_private(path: &Path) -> Result<String> {
     let shown = path.display();
     let file = File::open(path).map_err(|e| cred_error(format!("{shown}: cannot open: {e}")))?;
     let meta = file
@@ -204,26 +205,22 @@ pub(crate) fn parse_json(
     shown: &str,
     default_url: Option<&str>,
 ) -> Result<Credentials> {
-    let parsed = json::from_str::<Value>(text);
-    let mut object = match parsed {
-        Ok(Value::Object(object)) => object,
-        Ok(_) => return Err(cred_error(format!("{shown}: not a JSON object"))),
-        Err(_) => return Err(cred_error(format!("{shown}: not valid JSON"))),
-    };
-    if let Some(unknown) = object.keys().find(|k| !FILE_MEMBERS.contains(&k.as_str())) {
+    let object = crate::parse::json_object(text.as_bytes(), "the file")
+        .map_err(|why| cred_error(format!("{shown}: {why}")))?;
+    if let Some(unknown) = object.names().find(|k| !FILE_MEMBERS.contains(k)) {
         return Err(cred_error(format!(
             "{shown}: unknown member `{}` (known: {})",
             sanitize(unknown, 40),
             FILE_MEMBERS.join(", ")
         )));
     }
-    let mut take = |name: &str| -> Result<Option<String>> {
-        match object.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.is_empty() => {
+    let take = |name: &str| -> Result<Option<String>> {
+        match object.get(name) {
+            None | Some(Member::Null) => Ok(None),
+            Some(Member::String(s)) if s.is_empty() => {
                 Err(cred_error(format!("{shown}: `{name}` is empty")))
             }
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Member::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(cred_error(format!("{shown}: `{name}` is not a string"))),
         }
     };

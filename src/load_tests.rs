@@ -101,6 +101,18 @@ fn group_or_other_access_is_refused_with_chmod_hint() {
 fn malformed_files_name_the_problem() {
     assert!(load_err("not json").contains("not valid JSON"));
     assert!(load_err("[1]").contains("not a JSON object"));
+    assert!(load_err("").contains("the file is empty"));
+    // Two secrets: which one is meant is unknowable, so neither is used.
+    assert!(load_err(
+        r#"{"client_id":"id","client_secret":"a","client_secret":"b","token_url":"https://a/t"}"#
+    )
+    .contains("duplicate member names"));
+    assert!(load_err(&format!(
+        r#"{{"client_id":{}1{}}}"#,
+        "[".repeat(40),
+        "]".repeat(40)
+    ))
+    .contains("nested deeper than 32 levels"));
     assert!(
         load_err(r#"{"client_secret":"pw","token_url":"https://a/t"}"#)
             .contains("`client_id` is missing")

@@ -2,7 +2,7 @@
 //! never panics, never recurses (miniserde parses with an explicit stack),
 //! and holds at most the parsed body plus the copies kept in the token.
 
-use crate::error::{sanitize, Error, ErrorKind, Result};
+use crate::error::{find, sanitize, Error, ErrorKind, Result};
 use crate::token::{Token, MAX_LIFETIME};
 use crate::transport::Response;
 use miniserde::de::{Deserialize, Map, Seq, Visitor};
@@ -59,7 +59,7 @@ pub(crate) fn token_response(
         return Err(Error::new(ErrorKind::Redirect, detail).with_status(status));
     }
 
-    let object = json_object(body);
+    let object = json_object(body, "body");
     if let Ok(object) = &object {
         if let Some(code) = object.get("error") {
             return Err(oauth_error(code, object, status, retry_after));
@@ -70,7 +70,7 @@ pub(crate) fn token_response(
             Ok(_) => "JSON body without an `error` member".to_owned(),
             Err(_) if body.is_empty() => "empty body".to_owned(),
             // Never quote a body that may hold a token.
-            Err(_) if contains(body, b"access_token") => {
+            Err(_) if find(body, b"access_token").is_some() => {
                 "non-JSON body mentioning access_token (not shown)".to_owned()
             }
             Err(_) => format!(
@@ -89,10 +89,6 @@ pub(crate) fn token_response(
     token(&object, issued).map_err(|e| e.with_status(status))
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 /// The deepest nesting accepted, and the most top-level members: a token
 /// response has a handful of members and a few levels at most (RFC 9396
 /// `authorization_details` reaches 3 or 4). The limits keep the parser's
@@ -103,7 +99,7 @@ const MAX_MEMBERS: usize = 256;
 /// A top-level member's value, as far as cctoken reads it. Nested objects
 /// and arrays other than arrays of strings are skipped, not stored.
 #[derive(Debug)]
-enum Member {
+pub(crate) enum Member {
     Null,
     Bool(bool),
     Number(Number),
@@ -114,12 +110,38 @@ enum Member {
     Nested,
 }
 
-/// The members of the top-level object, in order.
-struct Members(Vec<(String, Member)>);
+/// The members of the top-level object, in order. Also how the
+/// credentials file and the token cache file are read, with the same limits.
+pub(crate) struct Members(Vec<(String, Member)>);
 
 impl Members {
-    fn get(&self, name: &str) -> Option<&Member> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Member> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The member names, in order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// The member `name` if it is a string.
+    pub(crate) fn string(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Some(Member::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Members {
+    /// Zeroes the strings: a parsed body or file may hold a token or a
+    /// client secret.
+    fn drop(&mut self) {
+        for (_, member) in &mut self.0 {
+            if let Member::String(s) | Member::Strings(s) = member {
+                crate::secret::zero_string(s);
+            }
+        }
     }
 }
 
@@ -250,32 +272,47 @@ impl Seq for StringsBuilder<'_> {
     }
 }
 
-/// The body as a JSON object with unique member names, or why not.
-fn json_object(body: &[u8]) -> std::result::Result<Members, String> {
+/// `body` as a JSON object with unique member names, or why not; `what`
+/// names it in the reason ("body", "the file").
+pub(crate) fn json_object(body: &[u8], what: &str) -> std::result::Result<Members, String> {
     // Tolerate a UTF-8 byte order mark, as some .NET servers send one.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.is_empty() {
-        return Err("empty body".into());
+        return Err(format!("{what} is empty"));
     }
-    let text = std::str::from_utf8(body).map_err(|_| "body is not valid UTF-8".to_owned())?;
+    let text = std::str::from_utf8(body).map_err(|_| format!("{what} is not valid UTF-8"))?;
     let shape = shape(text);
     if shape.depth > MAX_DEPTH {
-        return Err(format!("JSON nested deeper than {MAX_DEPTH} levels"));
+        return Err(format!(
+            "{what} is JSON nested deeper than {MAX_DEPTH} levels"
+        ));
     }
     if shape.members > MAX_MEMBERS {
-        return Err(format!("JSON object with more than {MAX_MEMBERS} members"));
+        return Err(format!(
+            "{what} is a JSON object with more than {MAX_MEMBERS} members"
+        ));
     }
     let members = match json::from_str::<Members>(text) {
         Ok(members) => members,
         Err(_) if text.trim_start().starts_with('{') => {
-            return Err("body is not JSON (or holds a number beyond the range of f64)".into())
+            return Err(format!(
+                "{what} is not valid JSON (or holds a number beyond the range of f64)"
+            ))
         }
-        Err(_) => return Err("body is not a JSON object".into()),
+        Err(_)
+            if text.trim_start().starts_with(['[', '"', '-'])
+                || text.trim_start().starts_with(|c: char| c.is_ascii_digit())
+                || ["true", "false", "null"].contains(&text.trim()) =>
+        {
+            return Err(format!("{what} is not a JSON object"))
+        }
+        Err(_) => return Err(format!("{what} is not valid JSON")),
     };
-    let mut names: Vec<&str> = members.0.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err("body has duplicate member names".into());
+    // Quadratic, but over at most MAX_MEMBERS short names, and without the
+    // few KiB of code a sort would add to the binary.
+    let names = &members.0;
+    if (1..names.len()).any(|i| names[..i].iter().any(|(k, _)| *k == names[i].0)) {
+        return Err(format!("{what} has duplicate member names"));
     }
     Ok(members)
 }
