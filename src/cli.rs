@@ -5,7 +5,7 @@ use crate::credentials::{ClientAuth, Credentials, Encoding};
 use crate::encode::json_string;
 use crate::error::{Error, ErrorKind};
 use crate::load;
-use crate::source::TokenSource;
+use crate::source::token_once;
 use std::ffi::OsString;
 use std::io::Write;
 use std::time::Duration;
@@ -95,36 +95,61 @@ fn exit_code(kind: ErrorKind) -> i32 {
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     let args = match parse(args) {
         Ok(Parsed::Run(args)) => args,
-        Ok(Parsed::Help) => {
-            print!("{HELP}");
-            return 0;
-        }
+        Ok(Parsed::Help) => return say(false, &[HELP]),
         Ok(Parsed::Version) => {
-            println!("cctoken {}", env!("CARGO_PKG_VERSION"));
-            return 0;
+            return say(false, &["cctoken ", env!("CARGO_PKG_VERSION"), "\n"]);
         }
         Err(message) => {
-            eprintln!("cctoken: {message}; see `cctoken --help`");
+            say(true, &["cctoken: ", &message, "; see `cctoken --help`\n"]);
             return 2;
         }
     };
     match run(&args) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("cctoken: {e}");
+            say(true, &["cctoken: ", &e.to_string(), "\n"]);
             exit_code(e.kind())
         }
     }
 }
 
+/// Writes `parts` to stdout or stderr (without the formatting machinery of
+/// `print!`, which the size budget of the command notices); returns 0.
+fn say(stderr: bool, parts: &[&str]) -> i32 {
+    let mut text = String::new();
+    for part in parts {
+        text.push_str(part);
+    }
+    let _ = if stderr {
+        std::io::stderr().write_all(text.as_bytes())
+    } else {
+        std::io::stdout().write_all(text.as_bytes())
+    };
+    0
+}
+
+/// The index of `value` among `names`, or a usage error naming `flag`.
+fn choice(flag: &str, value: &str, names: &[&str]) -> Result<usize, String> {
+    names.iter().position(|n| *n == value).ok_or_else(|| {
+        let mut e = format!("{flag} `{value}`: expected");
+        for (i, name) in names.iter().enumerate() {
+            e.push_str(if i == 0 { " " } else { ", " });
+            e.push_str(name);
+        }
+        e
+    })
+}
+
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
     let mut out = Args::default();
+    let args = args
+        .into_iter()
+        .map(OsString::into_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "an argument is not valid UTF-8".to_owned())?;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let arg = arg
-            .into_string()
-            .map_err(|_| "an argument is not valid UTF-8".to_owned())?;
-        let (flag, inline) = match arg.split_once('=') {
+        let (flag, mut inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
             _ => (arg, None),
         };
@@ -133,15 +158,11 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             "-V" | "--version" => return Ok(Parsed::Version),
             _ => {}
         }
-        let mut value = || -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => args
-                    .next()
-                    .ok_or_else(|| format!("{flag} needs a value"))?
-                    .into_string()
-                    .map_err(|_| format!("the value of {flag} is not valid UTF-8")),
-            }
+        let mut value = || {
+            inline
+                .take()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
         };
         match flag.as_str() {
             "--client-secret" => {
@@ -165,57 +186,64 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
                 out.params.push((name.to_owned(), val.to_owned()));
             }
             "--encoding" => {
-                out.encoding = Some(match value()?.as_str() {
-                    "form" => Encoding::Form,
-                    "json" => Encoding::Json,
-                    "multipart" => Encoding::Multipart,
-                    other => {
-                        return Err(format!(
-                            "--encoding `{other}`: expected form, json or multipart"
-                        ))
-                    }
-                })
+                let v = value()?;
+                let i = choice(&flag, &v, &["form", "json", "multipart"])?;
+                out.encoding = Some([Encoding::Form, Encoding::Json, Encoding::Multipart][i]);
             }
             "--auth" => {
-                out.auth = Some(match value()?.as_str() {
-                    "body" => ClientAuth::RequestBody,
-                    "basic" => ClientAuth::Basic,
-                    "basic-unencoded" => ClientAuth::BasicUnencoded,
-                    other => {
-                        return Err(format!(
-                            "--auth `{other}`: expected body, basic or basic-unencoded"
-                        ))
-                    }
-                })
+                let v = value()?;
+                let i = choice(&flag, &v, &["body", "basic", "basic-unencoded"])?;
+                out.auth = Some(
+                    [
+                        ClientAuth::RequestBody,
+                        ClientAuth::Basic,
+                        ClientAuth::BasicUnencoded,
+                    ][i],
+                );
             }
             "--timeout" => {
                 let v = value()?;
-                let secs: f64 = v
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+                let timeout = seconds(&v)
+                    .filter(|t| !t.is_zero() && *t <= Duration::from_secs(86_400))
                     .ok_or_else(|| {
                         format!("--timeout `{v}`: expected seconds, more than 0, at most 86400")
                     })?;
-                out.timeout = Some(Duration::from_secs_f64(secs));
+                out.timeout = Some(timeout);
             }
             "--cache" => out.cache = Some(value()?),
             "--output" => {
-                out.output = Some(match value()?.as_str() {
-                    "token" => Output::Token,
-                    "header" => Output::Header,
-                    "json" => Output::Json,
-                    other => {
-                        return Err(format!(
-                            "--output `{other}`: expected token, header or json"
-                        ))
-                    }
-                })
+                let v = value()?;
+                let i = choice(&flag, &v, &["token", "header", "json"])?;
+                out.output = Some([Output::Token, Output::Header, Output::Json][i]);
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     Ok(Parsed::Run(Box::new(out)))
+}
+
+/// Decimal seconds (`30`, `2.5`, `0.25`; at most 9 decimals) as a duration.
+/// Hand-written: `f64::from_str` would add about 15 KiB to the binary.
+fn seconds(v: &str) -> Option<Duration> {
+    if v.is_empty() {
+        return None;
+    }
+    let (whole, frac) = match v.split_once('.') {
+        Some((whole, frac)) if !frac.is_empty() => (whole, frac),
+        Some(_) => return None,
+        None => (v, "0"),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(frac) || frac.len() > 9 {
+        return None;
+    }
+    let secs = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let nanos = frac.parse::<u32>().ok()? * 10u32.pow(9 - frac.len() as u32);
+    Some(Duration::new(secs, nanos))
 }
 
 fn credentials(args: &Args) -> Result<Credentials, Error> {
@@ -263,11 +291,7 @@ fn credentials(args: &Args) -> Result<Credentials, Error> {
 }
 
 fn run(args: &Args) -> Result<(), Error> {
-    let mut source = TokenSource::new(credentials(args)?);
-    if let Some(path) = &args.cache {
-        source = source.with_file_cache(path);
-    }
-    let token = source.token()?;
+    let token = token_once(&credentials(args)?, args.cache.as_ref().map(Into::into))?;
     let mut line = String::new();
     match args.output.unwrap_or(Output::Token) {
         Output::Token => line.push_str(token.access_token()),
@@ -363,6 +387,30 @@ mod tests {
             let e = args(list).err().unwrap();
             assert!(e.contains(needle), "{e}");
         }
+    }
+
+    #[test]
+    fn seconds_are_decimal() {
+        assert_eq!(seconds("30"), Some(Duration::from_secs(30)));
+        assert_eq!(seconds("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(seconds(".25"), Some(Duration::from_millis(250)));
+        assert_eq!(seconds("0.000000001"), Some(Duration::from_nanos(1)));
+        for bad in [
+            "",
+            ".",
+            "5.",
+            "-1",
+            "+1",
+            "1e3",
+            "NaN",
+            "inf",
+            "1.2.3",
+            " 1",
+            "0.0000000001",
+        ] {
+            assert_eq!(seconds(bad), None, "{bad:?}");
+        }
+        assert_eq!(seconds("99999999999999999999999"), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Request bodies (form, JSON, multipart) and the Basic header. Pure
 //! functions over `(name, value)` pairs, in the order given.
 
+use crate::error::find;
 use std::collections::hash_map::RandomState;
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
@@ -107,7 +108,8 @@ pub(crate) fn boundary(fields: &[(&str, &str)]) -> String {
             h.write_u8(i);
             let _ = write!(b, "{:016x}", h.finish());
         }
-        if !fields.iter().any(|(n, v)| n.contains(&b) || v.contains(&b)) {
+        let inside = |s: &str| find(s.as_bytes(), b.as_bytes()).is_some();
+        if !fields.iter().any(|(n, v)| inside(n) || inside(v)) {
             return b;
         }
     }

@@ -175,8 +175,8 @@ impl Error {
         .into_iter()
         .flatten()
         {
-            if text.contains(secret) {
-                *text = text.replace(secret, "[redacted]");
+            if let Some(redacted) = replace_all(text, secret, "[redacted]") {
+                *text = redacted;
             }
         }
         self
@@ -291,6 +291,35 @@ impl StdError for Error {
     }
 }
 
+/// Where `needle` (not empty) first occurs in `haystack`. A plain search:
+/// the inputs are short, and `str::contains(&str)` brings in a few KiB of
+/// two-way searcher.
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `text` with every `from` (not empty) replaced by `to`, or `None` when
+/// `text` has none.
+fn replace_all(text: &str, from: &str, to: &str) -> Option<String> {
+    let mut at = find(text.as_bytes(), from.as_bytes())?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        out.push_str(&rest[..at]);
+        out.push_str(to);
+        rest = &rest[at + from.len()..];
+        match find(rest.as_bytes(), from.as_bytes()) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Escapes control characters and cuts `text` to at most `max` characters,
 /// for showing server-supplied text in an error.
 pub(crate) fn sanitize(text: &str, max: usize) -> String {
@@ -346,6 +375,23 @@ mod tests {
         let e = Error::new(ErrorKind::Http, "body: \"s3cret-8f2a\"").redact("s3cret-8f2a");
         assert!(!e.to_string().contains("s3cret-8f2a"));
         assert!(!format!("{e:?}").contains("s3cret-8f2a"));
+    }
+
+    #[test]
+    fn replace_all_replaces_every_occurrence() {
+        assert_eq!(replace_all("abc", "x", "y"), None);
+        assert_eq!(
+            replace_all("xx-x", "x", "[r]").as_deref(),
+            Some("[r][r]-[r]")
+        );
+        assert_eq!(replace_all("aaaa", "aa", "b").as_deref(), Some("bb"));
+        assert_eq!(
+            replace_all("é-secret-é", "secret", "").as_deref(),
+            Some("é--é")
+        );
+        assert_eq!(find(b"abc", b"abcd"), None);
+        assert_eq!(find(b"abc", b""), Some(0));
+        assert_eq!(find(b"abcbc", b"bc"), Some(1));
     }
 
     #[test]

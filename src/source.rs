@@ -114,8 +114,12 @@ impl Retry {
             .min(self.max);
         let mut h = RandomState::new().build_hasher();
         h.write_u32(n);
-        let fraction = 0.5 + (h.finish() >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
-        full.mul_f64(fraction)
+        // Jitter: a uniform fraction in [1/2, 1) of `full`, in integers
+        // (float-to-duration conversion costs a few KiB of binary).
+        let half = u64::try_from(full.as_nanos() / 2).unwrap_or(u64::MAX);
+        let random = u128::from(h.finish() >> 32); // 32 random bits
+        let extra = (u128::from(half) * random) >> 32;
+        Duration::from_nanos(half.saturating_add(extra as u64))
     }
 }
 
@@ -453,7 +457,7 @@ impl TokenSource {
             flight,
             finished: false,
         };
-        let result = self.obtain();
+        let result = self.fetcher().obtain();
         guard.finished = true;
 
         let mut state = self.lock();
@@ -488,50 +492,13 @@ impl TokenSource {
         answer
     }
 
-    /// A new token: from the file cache when another process stored a
-    /// fresh one, else fetched (and stored).
-    fn obtain(&self) -> Result<Token> {
+    fn fetcher(&self) -> Fetcher<'_> {
         let s = &*self.shared;
-        let Some(cache) = &s.config.cache else {
-            return self.fetch_with_retry();
-        };
-        let _lock = cache.lock()?;
-        if let Some(token) = cache.load(&s.credentials, &*s.clock) {
-            return Ok(token);
-        }
-        let token = self.fetch_with_retry()?;
-        if let Some(cached) = Cached::new(token.clone(), &s.config) {
-            let issued = token.issued_wall();
-            if let (Some(refresh), Some(expire)) = (
-                issued.checked_add(cached.refresh_at),
-                issued.checked_add(cached.lifetime),
-            ) {
-                cache.store(&s.credentials, &token, refresh, expire);
-            }
-        }
-        Ok(token)
-    }
-
-    fn fetch_with_retry(&self) -> Result<Token> {
-        let s = &*self.shared;
-        let retry = s.config.retry;
-        let mut attempt = 1;
-        loop {
-            let result = s.credentials.fetch_at(&*s.transport, &*s.clock);
-            let err = match result {
-                Ok(token) => return Ok(token),
-                Err(e) => e,
-            };
-            if attempt >= retry.attempts || !err.is_transient() {
-                return Err(err);
-            }
-            let wait = match err.retry_after() {
-                Some(asked) if asked > retry.max => return Err(err),
-                Some(asked) => asked,
-                None => retry.backoff(attempt),
-            };
-            s.clock.sleep(wait);
-            attempt += 1;
+        Fetcher {
+            credentials: &s.credentials,
+            transport: &*s.transport,
+            clock: &*s.clock,
+            config: &s.config,
         }
     }
 
@@ -551,6 +518,87 @@ impl TokenSource {
             self.shared.generation.fetch_add(1, Ordering::Release);
         }
     }
+}
+
+/// What fetching a new token needs, borrowed from a [`TokenSource`] or, for
+/// the one-shot `cctoken` command, from [`token_once`].
+struct Fetcher<'a> {
+    credentials: &'a Credentials,
+    transport: &'a dyn Transport,
+    clock: &'a dyn Clock,
+    config: &'a Config,
+}
+
+impl Fetcher<'_> {
+    /// A new token: from the file cache when another process stored a
+    /// fresh one, else fetched (and stored).
+    fn obtain(&self) -> Result<Token> {
+        let Some(cache) = &self.config.cache else {
+            return self.fetch_with_retry();
+        };
+        let _lock = cache.lock()?;
+        if let Some(token) = cache.load(self.credentials, self.clock) {
+            return Ok(token);
+        }
+        let token = self.fetch_with_retry()?;
+        if let Some(cached) = Cached::new(token.clone(), self.config) {
+            let issued = token.issued_wall();
+            if let (Some(refresh), Some(expire)) = (
+                issued.checked_add(cached.refresh_at),
+                issued.checked_add(cached.lifetime),
+            ) {
+                cache.store(self.credentials, &token, refresh, expire);
+            }
+        }
+        Ok(token)
+    }
+
+    fn fetch_with_retry(&self) -> Result<Token> {
+        let retry = self.config.retry;
+        let mut attempt = 1;
+        loop {
+            let result = self.credentials.fetch_at(self.transport, self.clock);
+            let err = match result {
+                Ok(token) => return Ok(token),
+                Err(e) => e,
+            };
+            if attempt >= retry.attempts || !err.is_transient() {
+                return Err(err);
+            }
+            let wait = match err.retry_after() {
+                Some(asked) if asked > retry.max => return Err(err),
+                Some(asked) => asked,
+                None => retry.backoff(attempt),
+            };
+            self.clock.sleep(wait);
+            attempt += 1;
+        }
+    }
+}
+
+/// One token for a program that needs one and exits (the `cctoken`
+/// command): what the first [`TokenSource::token`] of a new source with the
+/// default settings does — the file cache if any, fetch, retry — without the
+/// in-process cache and its thread machinery, which such a program never
+/// uses and would only add to its size.
+#[cfg(feature = "cli")]
+pub(crate) fn token_once(
+    credentials: &Credentials,
+    cache: Option<std::path::PathBuf>,
+) -> Result<Token> {
+    let config = Config {
+        margin: DEFAULT_REFRESH_MARGIN,
+        default_lifetime: DEFAULT_LIFETIME,
+        retry: Retry::default(),
+        cache: cache.map(|path| Arc::new(FileCache::new(path))),
+    };
+    Fetcher {
+        credentials,
+        transport: &HttpTransport::new(),
+        clock: &SystemClock,
+        config: &config,
+    }
+    .obtain()
 }
 
 /// Ends a flight if the transport panicked, so that waiters are not
