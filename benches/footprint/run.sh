@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Footprint of a one-shot token fetch: cctoken's `examples/fetch.rs` against
-# `benches/footprint/baseline` (the same job done with minreq + miniserde +
-# rustls/ring directly), both built with the size profile.
+# Footprint of a one-shot token fetch: the `cctoken` command (feature `cli`)
+# and `examples/fetch.rs` against `benches/footprint/baseline` (the same job
+# done with minreq + miniserde + rustls/ring directly), all built with the
+# size profile.
 #
 #   benches/footprint/run.sh            build, measure, print the tables
 #   RUNS=31 benches/footprint/run.sh    runs per program and endpoint (>= 15)
@@ -10,9 +11,9 @@
 # Sizes and crate counts for x86_64 (rustup toolchain) and aarch64 (Debian's
 # toolchain, see .ci/cross.sh / CROSS.md); run time on x86_64 only, against
 # loopback HTTP and HTTPS endpoints (benches/footprint/server.py). Timing
-# uses hyperfine (wall, user+sys CPU), peak RSS uses GNU time; the two
-# programs alternate run by run. Installs hyperfine, time and the cross
-# toolchain when missing (needs root then). Contacts only 127.0.0.1.
+# uses hyperfine (wall, user+sys CPU), peak RSS uses GNU time; the programs
+# alternate run by run. Installs hyperfine, time and the cross toolchain
+# when missing (needs root then). Contacts only 127.0.0.1.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -80,14 +81,25 @@ build() {
     else
         cargo=cross_cargo triple=$AARCH64 dir=$W/aarch64/$AARCH64
     fi
-    local what=(--example fetch) manifest=()
-    [ "$prog" = baseline ] && what=() manifest=(--manifest-path "$BASE")
+    local what=() manifest=()
+    case $prog in
+    cctoken)
+        what=(--bin cctoken)
+        if [ "$config" = os-roots ]; then feat=(--no-default-features --features cli,https-os-roots); else feat=(--features cli); fi
+        ;;
+    fetch) what=(--example fetch) ;;
+    baseline) manifest=(--manifest-path "$BASE") ;;
+    esac
     echo "--- build $prog $target $config"
     local tflag=()
     [ "$target" = aarch64 ] && tflag=(--target $AARCH64)
     "$cargo" build --locked --quiet --profile size "${manifest[@]}" "${tflag[@]}" "${what[@]}" "${feat[@]}" ||
         die "build of $prog for $target ($config) failed"
-    if [ "$prog" = baseline ]; then out=$dir/size/footprint-baseline; else out=$dir/size/examples/fetch; fi
+    case $prog in
+    cctoken) out=$dir/size/cctoken ;;
+    fetch) out=$dir/size/examples/fetch ;;
+    baseline) out=$dir/size/footprint-baseline ;;
+    esac
     cp "$out" "$BIN/$prog.$target.$config" || die "no binary at $out"
     crates=$(count_crates "$cargo" "${manifest[@]}" --target "$triple" "${feat[@]}") ||
         die "cargo tree failed for $prog"
@@ -97,12 +109,13 @@ build() {
 
 echo "--- host: $(env -u RUSTC "$HOST_CARGO" -V) / $(env -u RUSTC rustc -V 2>/dev/null)"
 echo "--- aarch64: $(/usr/bin/cargo -V) / $(/usr/bin/rustc -V)"
+PROGS=(cctoken fetch baseline)
 for target in x86_64 aarch64; do
-    for prog in cctoken baseline; do
+    for prog in "${PROGS[@]}"; do
         build $prog $target default
     done
 done
-for prog in cctoken baseline; do
+for prog in "${PROGS[@]}"; do
     build $prog x86_64 os-roots
 done
 
@@ -150,34 +163,37 @@ https_port=$(cat "$W/https.port")
 
 # --- run time ------------------------------------------------------------
 export SSL_CERT_FILE=$TLS/ca.pem
-unset SSL_CERT_DIR TOKEN_URL CLIENT_ID CLIENT_SECRET
+unset SSL_CERT_DIR TOKEN_URL CLIENT_ID CLIENT_SECRET CCTOKEN_CLIENT_SECRET_FILE CCTOKEN_SCOPE CCTOKEN_AUDIENCE
 M=$W/measure
 rm -rf "$M"
 mkdir -p "$M"
 
-# measure ENDPOINT URL CONFIG
+# measure ENDPOINT URL CONFIG: every program fetches from URL, RUNS times
+# each; the order rotates run by run so that none always goes first. The
+# credentials come from the environment (the command never takes the secret
+# as an argument; the others get the same treatment).
 measure() {
-    local ep=$1 url=$2 config=$3 i p first second
-    local c=$BIN/cctoken.x86_64.$config b=$BIN/baseline.x86_64.$config
-    for p in "$c" "$b"; do
-        local got
-        got=$("$p" "$url" footprint-id 'footprint s3cret&=+') ||
-            die "$p failed against $url"
+    local ep=$1 url=$2 config=$3 i j p got order n=${#PROGS[@]}
+    export TOKEN_URL=$url CCTOKEN_TOKEN_URL=$url CLIENT_ID=footprint-id CCTOKEN_CLIENT_ID=footprint-id
+    export CLIENT_SECRET='footprint s3cret&=+' CCTOKEN_CLIENT_SECRET='footprint s3cret&=+'
+    for p in "${PROGS[@]}"; do
+        got=$("$BIN/$p.x86_64.$config") || die "$p failed against $url"
         [ "$got" = footprint-token ] || die "$p printed '$got', not the token"
     done
-    echo "--- $ep: $RUNS runs each, alternating ($url, $config builds)"
+    echo "--- $ep: $RUNS runs each, rotating the order ($url, $config builds)"
     for ((i = 1; i <= RUNS; i++)); do
-        if ((i % 2)); then first=cctoken second=baseline; else first=baseline second=cctoken; fi
-        hyperfine -N --runs 1 --style none --export-json "$M/$ep.$i.json" \
-            -n "$first" "$BIN/$first.x86_64.$config $url footprint-id footprint-s3cret" \
-            -n "$second" "$BIN/$second.x86_64.$config $url footprint-id footprint-s3cret" \
+        order=()
+        for ((j = 0; j < n; j++)); do order+=("${PROGS[(i + j) % n]}"); done
+        local cmds=()
+        for p in "${order[@]}"; do cmds+=(-n "$p" "$BIN/$p.x86_64.$config"); done
+        hyperfine -N --runs 1 --style none --export-json "$M/$ep.$i.json" "${cmds[@]}" \
             >/dev/null 2>"$M/hyperfine.err" || { cat "$M/hyperfine.err"; die "hyperfine failed ($ep, run $i)"; }
-        for p in $first $second; do
-            /usr/bin/time -a -o "$M/$ep.$p.rss" -f %M \
-                "$BIN/$p.x86_64.$config" "$url" footprint-id footprint-s3cret >/dev/null ||
+        for p in "${order[@]}"; do
+            /usr/bin/time -a -o "$M/$ep.$p.rss" -f %M "$BIN/$p.x86_64.$config" >/dev/null ||
                 die "$p failed under /usr/bin/time ($ep, run $i)"
         done
     done
+    unset TOKEN_URL CCTOKEN_TOKEN_URL CLIENT_ID CCTOKEN_CLIENT_ID CLIENT_SECRET CCTOKEN_CLIENT_SECRET
 }
 measure http "http://127.0.0.1:$http_port/token" default
 measure https "https://127.0.0.1:$https_port/token" os-roots
@@ -197,6 +213,7 @@ for line in open(sizes_file):
     prog, target, config, size, crates = line.split("\t")
     sizes[(prog, target, config)] = (int(size), int(crates))
 
+TOOLS = (("cctoken", "the cctoken command"), ("fetch", "examples/fetch.rs"))
 print()
 print("Binary size (profile size: opt-level z, LTO, 1 CGU, panic=abort, strip) and crates in `cargo tree -e normal`")
 print(f"{'program':10} {'target':8} {'config':9} {'bytes':>10} {'vs baseline':>12} {'crates':>7} {'vs baseline':>12}")
@@ -205,15 +222,16 @@ for (prog, target, config), (size, crates) in sizes.items():
     d = f"{size - bsize:+d}" if prog != "baseline" else ""
     dc = f"{crates - bcrates:+d}" if prog != "baseline" else ""
     print(f"{prog:10} {target:8} {config:9} {size:>10} {d:>12} {crates:>7} {dc:>12}")
-for target in ("x86_64", "aarch64"):
-    c, b = sizes[("cctoken", target, "default")], sizes[("baseline", target, "default")]
-    check(c[0] - b[0] <= 64 * 1024, f"{target}: cctoken {c[0] - b[0]:+d} bytes vs baseline (target <= +65536)")
-    check(c[1] - b[1] <= 2, f"{target}: cctoken {c[1] - b[1]:+d} crates vs baseline (target <= +2)")
-    for name, limit in (("oauth2+ureq", 1767112), ("oauth2+reqwest", 2083696), ("ureq3+serde_json", 1653992)):
-        check(c[0] < limit, f"{target}: cctoken {c[0]} bytes < {name} {limit}")
+for prog, name in TOOLS:
+    for target in ("x86_64", "aarch64"):
+        c, b = sizes[(prog, target, "default")], sizes[("baseline", target, "default")]
+        check(c[0] - b[0] <= 64 * 1024, f"{name}, {target}: {c[0] - b[0]:+d} bytes vs baseline (target <= +65536)")
+        check(c[1] - b[1] <= 2, f"{name}, {target}: {c[1] - b[1]:+d} crates vs baseline (target <= +2)")
+        for other, limit in (("oauth2+ureq", 1767112), ("oauth2+reqwest", 2083696), ("ureq3+serde_json", 1653992)):
+            check(c[0] < limit, f"{name}, {target}: {c[0]} bytes < {other} {limit}")
 
 print()
-print(f"One fetch on x86_64, whole process: medians of {runs} runs each, alternating")
+print(f"One fetch on x86_64, whole process: medians of {runs} runs each, order rotating")
 print(f"{'endpoint':8} {'program':9} {'wall ms':>8} {'ratio':>6} {'CPU ms':>7} {'ratio':>6} {'peak RSS KiB':>13} {'vs base':>8}   wall/CPU min..max")
 for ep, limit in (("http", 1.05), ("https", 1.10)):
     wall, cpu, rss = {}, {}, {}
@@ -221,21 +239,22 @@ for ep, limit in (("http", 1.05), ("https", 1.10)):
         for r in json.load(open(f))["results"]:
             wall.setdefault(r["command"], []).append(r["times"][0] * 1000)
             cpu.setdefault(r["command"], []).append((r["user"] + r["system"]) * 1000)
-    for p in ("cctoken", "baseline"):
+    for p in ("cctoken", "fetch", "baseline"):
         rss[p] = [int(x) for x in open(os.path.join(mdir, f"{ep}.{p}.rss")).read().split()]
     med = {k: {p: statistics.median(v[p]) for p in v} for k, v in (("wall", wall), ("cpu", cpu), ("rss", rss))}
-    for p in ("cctoken", "baseline"):
+    for p in ("cctoken", "fetch", "baseline"):
         rw = med["wall"][p] / med["wall"]["baseline"]
         rc = med["cpu"][p] / med["cpu"]["baseline"]
         dr = med["rss"][p] - med["rss"]["baseline"]
         print(f"{ep:8} {p:9} {med['wall'][p]:8.2f} {rw:6.3f} {med['cpu'][p]:7.2f} {rc:6.3f} {med['rss'][p]:13.0f} {dr:+8.0f}"
               f"   {min(wall[p]):.2f}..{max(wall[p]):.2f} / {min(cpu[p]):.2f}..{max(cpu[p]):.2f}")
-    rw = med["wall"]["cctoken"] / med["wall"]["baseline"]
-    rc = med["cpu"]["cctoken"] / med["cpu"]["baseline"]
-    dr = med["rss"]["cctoken"] - med["rss"]["baseline"]
-    check(rw <= limit, f"{ep}: wall {rw:.3f}x baseline (target <= {limit}x)")
-    check(rc <= limit, f"{ep}: CPU {rc:.3f}x baseline (target <= {limit}x)")
-    check(dr <= 256, f"{ep}: peak RSS {dr:+.0f} KiB vs baseline (target <= +256 KiB)")
+    for p, name in TOOLS:
+        rw = med["wall"][p] / med["wall"]["baseline"]
+        rc = med["cpu"][p] / med["cpu"]["baseline"]
+        dr = med["rss"][p] - med["rss"]["baseline"]
+        check(rw <= limit, f"{name}, {ep}: wall {rw:.3f}x baseline (target <= {limit}x)")
+        check(rc <= limit, f"{name}, {ep}: CPU {rc:.3f}x baseline (target <= {limit}x)")
+        check(dr <= 256, f"{name}, {ep}: peak RSS {dr:+.0f} KiB vs baseline (target <= +256 KiB)")
 
 print()
 print("Targets")
