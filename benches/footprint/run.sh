@@ -5,7 +5,7 @@
 # size profile.
 #
 #   benches/footprint/run.sh            build, measure, print the tables
-#   RUNS=31 benches/footprint/run.sh    runs per program and endpoint (>= 15)
+#   RUNS=501 benches/footprint/run.sh   runs per program and endpoint (default 201, >= 15)
 #   benches/footprint/run.sh --strict   also exit 1 when a target is missed
 #
 # Sizes and crate counts for x86_64 (rustup toolchain) and aarch64 (Debian's
@@ -17,7 +17,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-RUNS=${RUNS:-21}
+RUNS=${RUNS:-201}
 STRICT=0
 [ "${1:-}" = --strict ] && STRICT=1
 ((RUNS >= 15)) || { echo "RUNS must be at least 15" >&2; exit 2; }
@@ -70,6 +70,25 @@ count_crates() {
     awk 'NF { print $1, $2 }' <<<"$out" | sort -u | wc -l
 }
 
+# Bytes of the sections loaded into memory (code, data, tables), without the
+# padding the linker puts between segments: on aarch64 segments are aligned
+# to 64 KiB in the file, so file sizes move in 64 KiB steps.
+alloc_bytes() {
+    python3 - "$1" <<'EOF'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+assert data[:6] == b"\x7fELF\x02\x01", "not a 64-bit little-endian ELF file"
+shoff, = struct.unpack_from("<Q", data, 0x28)
+shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+total = 0
+for i in range(shnum):
+    _, sh_type, sh_flags, _, _, sh_size = struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize)
+    if sh_flags & 2 and sh_type != 8:  # SHF_ALLOC, not SHT_NOBITS
+        total += sh_size
+print(total)
+EOF
+}
+
 # build LABEL TARGET CONFIG: builds one program, copies it to $BIN and
 # records its size and crate count.
 build() {
@@ -103,8 +122,9 @@ build() {
     cp "$out" "$BIN/$prog.$target.$config" || die "no binary at $out"
     crates=$(count_crates "$cargo" "${manifest[@]}" --target "$triple" "${feat[@]}") ||
         die "cargo tree failed for $prog"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$prog" "$target" "$config" \
-        "$(stat -c %s "$BIN/$prog.$target.$config")" "$crates" >>"$W/sizes.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$prog" "$target" "$config" \
+        "$(stat -c %s "$BIN/$prog.$target.$config")" "$crates" \
+        "$(alloc_bytes "$BIN/$prog.$target.$config")" >>"$W/sizes.tsv"
 }
 
 echo "--- host: $(env -u RUSTC "$HOST_CARGO" -V) / $(env -u RUSTC rustc -V 2>/dev/null)"
@@ -210,18 +230,20 @@ def check(ok, text):
 
 sizes = {}
 for line in open(sizes_file):
-    prog, target, config, size, crates = line.split("\t")
-    sizes[(prog, target, config)] = (int(size), int(crates))
+    prog, target, config, size, crates, loaded = line.split("\t")
+    sizes[(prog, target, config)] = (int(size), int(crates), int(loaded))
 
 TOOLS = (("cctoken", "the cctoken command"), ("fetch", "examples/fetch.rs"))
 print()
 print("Binary size (profile size: opt-level z, LTO, 1 CGU, panic=abort, strip) and crates in `cargo tree -e normal`")
-print(f"{'program':10} {'target':8} {'config':9} {'bytes':>10} {'vs baseline':>12} {'crates':>7} {'vs baseline':>12}")
-for (prog, target, config), (size, crates) in sizes.items():
-    bsize, bcrates = sizes[("baseline", target, config)]
+print("(loaded: the bytes of the sections loaded into memory, without the padding between segments)")
+print(f"{'program':10} {'target':8} {'config':9} {'bytes':>10} {'vs baseline':>12} {'loaded':>10} {'vs baseline':>12} {'crates':>7} {'vs baseline':>12}")
+for (prog, target, config), (size, crates, loaded) in sizes.items():
+    bsize, bcrates, bloaded = sizes[("baseline", target, config)]
     d = f"{size - bsize:+d}" if prog != "baseline" else ""
+    dl = f"{loaded - bloaded:+d}" if prog != "baseline" else ""
     dc = f"{crates - bcrates:+d}" if prog != "baseline" else ""
-    print(f"{prog:10} {target:8} {config:9} {size:>10} {d:>12} {crates:>7} {dc:>12}")
+    print(f"{prog:10} {target:8} {config:9} {size:>10} {d:>12} {loaded:>10} {dl:>12} {crates:>7} {dc:>12}")
 for prog, name in TOOLS:
     for target in ("x86_64", "aarch64"):
         c, b = sizes[(prog, target, "default")], sizes[("baseline", target, "default")]
