@@ -2,23 +2,18 @@
 //! `benches/footprint/run.sh` measures against a baseline using minreq,
 //! miniserde and rustls directly.
 //!
-//! Run: `cargo run --example fetch -- TOKEN_URL CLIENT_ID CLIENT_SECRET`
-//! (or TOKEN_URL, CLIENT_ID and CLIENT_SECRET in the environment).
+//! Run: `TOKEN_URL=… CLIENT_ID=… CLIENT_SECRET=… cargo run --example fetch`
+//! (the secret comes from the environment, never from the command line,
+//! where other users could read it in `ps`).
 
 use std::process::ExitCode;
 
-fn arg(args: &[String], i: usize, env: &str) -> Option<String> {
-    args.get(i).cloned().or_else(|| std::env::var(env).ok())
-}
-
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let (Some(url), Some(id), Some(secret)) = (
-        arg(&args, 1, "TOKEN_URL"),
-        arg(&args, 2, "CLIENT_ID"),
-        arg(&args, 3, "CLIENT_SECRET"),
-    ) else {
-        eprintln!("usage: fetch TOKEN_URL CLIENT_ID CLIENT_SECRET (or TOKEN_URL, CLIENT_ID, CLIENT_SECRET in the environment)");
+    let var = |name| std::env::var(name).ok();
+    let (Some(url), Some(id), Some(secret)) =
+        (var("TOKEN_URL"), var("CLIENT_ID"), var("CLIENT_SECRET"))
+    else {
+        eprintln!("usage: TOKEN_URL=… CLIENT_ID=… CLIENT_SECRET=… fetch");
         return ExitCode::from(2);
     };
     let fetched = cctoken::Credentials::new(&url, &id, &secret).and_then(|c| c.fetch());

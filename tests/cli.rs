@@ -22,8 +22,18 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// The command with a clean environment (no CCTOKEN_* from the caller).
+/// `CLI_TEST_RUNNER` (set by `.ci/cross.sh` to `qemu-aarch64`) runs the
+/// binary through an emulator when it is built for another architecture.
 fn cctoken(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cctoken"));
+    let bin = env!("CARGO_BIN_EXE_cctoken");
+    let mut cmd = match std::env::var_os("CLI_TEST_RUNNER") {
+        Some(runner) => {
+            let mut cmd = Command::new(runner);
+            cmd.arg(bin);
+            cmd
+        }
+        None => Command::new(bin),
+    };
     cmd.args(args);
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("CCTOKEN_") {

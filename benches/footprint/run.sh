@@ -243,7 +243,7 @@ for (prog, target, config), (size, crates, loaded) in sizes.items():
     d = f"{size - bsize:+d}" if prog != "baseline" else ""
     dl = f"{loaded - bloaded:+d}" if prog != "baseline" else ""
     dc = f"{crates - bcrates:+d}" if prog != "baseline" else ""
-    print(f"{prog:10} {target:8} {config:9} {size:>10} {d:>12} {loaded:>10} {dl:>12} {crates:>7} {dc:>12}")
+    print(f"{prog:10} {target:8} {config:9} {size:>10} {d:>12} {loaded:>10} {dl:>12} {crates:>7} {dc:>12}".rstrip())
 for prog, name in TOOLS:
     for target in ("x86_64", "aarch64"):
         c, b = sizes[(prog, target, "default")], sizes[("baseline", target, "default")]

@@ -2,8 +2,8 @@
 //! minreq + miniserde + rustls/ring directly: what cctoken does inside,
 //! without its checks and error reporting.
 //!
-//! Usage: footprint-baseline TOKEN_URL CLIENT_ID CLIENT_SECRET
-//! (or TOKEN_URL, CLIENT_ID, CLIENT_SECRET in the environment).
+//! Usage: `TOKEN_URL=… CLIENT_ID=… CLIENT_SECRET=… footprint-baseline`, as
+//! `examples/fetch.rs` (the secret never on the command line).
 
 use miniserde::{json, Deserialize};
 use std::process::exit;
@@ -31,21 +31,20 @@ fn form_encode(out: &mut String, value: &str) {
     }
 }
 
-fn arg(args: &[String], i: usize, env: &str) -> String {
-    match args.get(i).cloned().or_else(|| std::env::var(env).ok()) {
-        Some(v) => v,
-        None => {
-            eprintln!("usage: footprint-baseline TOKEN_URL CLIENT_ID CLIENT_SECRET (or {env} in the environment)");
+fn var(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) => v,
+        Err(_) => {
+            eprintln!("usage: TOKEN_URL=… CLIENT_ID=… CLIENT_SECRET=… footprint-baseline ({name} is not set)");
             exit(2)
         }
     }
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let url = arg(&args, 1, "TOKEN_URL");
-    let id = arg(&args, 2, "CLIENT_ID");
-    let secret = arg(&args, 3, "CLIENT_SECRET");
+    let url = var("TOKEN_URL");
+    let id = var("CLIENT_ID");
+    let secret = var("CLIENT_SECRET");
 
     #[cfg(any(feature = "https", feature = "https-os-roots"))]
     if url.starts_with("https://") {
