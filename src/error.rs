@@ -304,6 +304,11 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// `text` with every `from` (not empty) replaced by `to`, or `None` when
 /// `text` has none.
 fn replace_all(text: &str, from: &str, to: &str) -> Option<String> {
+    if from.is_empty() {
+        return None;
+    }
+    // A match of a whole UTF-8 string starts and ends on character
+    // boundaries, so the slicing below cannot split a character.
     let mut at = find(text.as_bytes(), from.as_bytes())?;
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -380,6 +385,7 @@ mod tests {
     #[test]
     fn replace_all_replaces_every_occurrence() {
         assert_eq!(replace_all("abc", "x", "y"), None);
+        assert_eq!(replace_all("abc", "", "y"), None);
         assert_eq!(
             replace_all("xx-x", "x", "[r]").as_deref(),
             Some("[r][r]-[r]")

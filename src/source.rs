@@ -521,7 +521,7 @@ impl TokenSource {
 }
 
 /// What fetching a new token needs, borrowed from a [`TokenSource`] or, for
-/// the one-shot `cctoken` command, from [`token_once`].
+/// the one-shot `cctoken` command, from `token_once`.
 struct Fetcher<'a> {
     credentials: &'a Credentials,
     transport: &'a dyn Transport,
