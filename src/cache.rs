@@ -196,7 +196,6 @@ fn key(credentials: &Credentials) -> String {
 
 fn parse(text: &str, key: &str, clock: &dyn Clock) -> Option<Token> {
     let object = json_object(text.as_bytes(), "the cache file").ok()?;
-    let string = |name: &str| object.string(name);
     let instant = |name: &str| match object.get(name) {
         Some(Member::Number(Number::U64(secs))) => {
             UNIX_EPOCH.checked_add(Duration::from_secs(*secs))
@@ -209,10 +208,10 @@ fn parse(text: &str, key: &str, clock: &dyn Clock) -> Option<Token> {
     ) {
         return None;
     }
-    if string("key")? != key {
+    if object.string("key")? != key {
         return None;
     }
-    let access_token = string("access_token")?;
+    let access_token = object.string("access_token")?;
     if access_token.is_empty() || !access_token.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return None;
     }
@@ -227,7 +226,7 @@ fn parse(text: &str, key: &str, clock: &dyn Clock) -> Option<Token> {
         .min(crate::token::MAX_LIFETIME);
     Some(Token::new(
         access_token.to_owned(),
-        string("scope").map(str::to_owned),
+        object.string("scope").map(str::to_owned),
         Vec::new(),
         Some(left),
         (clock.now(), now),

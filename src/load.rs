@@ -147,6 +147,12 @@ fn read_secret_file(path: &Path) -> Result<Secret> {
 /// to its owner: a credentials file, a secret file, the token cache.
 pub(crate) fn read_private(path: &Path) -> Result<String> {
     let shown = path.display();
+    let not_regular = || cred_error(format!("{shown}: not a regular file"));
+    // Opening a FIFO would block until something writes to it: look first.
+    // (Errors of `metadata` are left to `open`, which names them.)
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(not_regular());
+    }
     let file = File::open(path).map_err(|e| cred_error(format!("{shown}: cannot open: {e}")))?;
     let meta = file
         .metadata()
@@ -163,7 +169,7 @@ pub(crate) fn read_private(path: &Path) -> Result<String> {
         }
     }
     if !meta.is_file() {
-        return Err(cred_error(format!("{shown}: not a regular file")));
+        return Err(not_regular());
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)

@@ -155,6 +155,26 @@ fn missing_file_names_it() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn fifo_is_refused_without_blocking() {
+    let dir = TempDir::new("fifo");
+    let p = dir.0.join("creds.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg("-m")
+        .arg("600")
+        .arg(&p)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // Before the fix, opening the FIFO blocked here for ever.
+    let e = Credentials::from_json_file(&p).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Credentials);
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let e = Credentials::from_json_file(&dir.0).unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+}
+
 #[test]
 fn oversized_file_is_refused() {
     let dir = TempDir::new("big");

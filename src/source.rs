@@ -137,6 +137,17 @@ struct Config {
     cache: Option<Arc<FileCache>>,
 }
 
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            margin: DEFAULT_REFRESH_MARGIN,
+            default_lifetime: DEFAULT_LIFETIME,
+            retry: Retry::default(),
+            cache: None,
+        }
+    }
+}
+
 struct Shared {
     credentials: Credentials,
     transport: Arc<dyn Transport>,
@@ -233,12 +244,7 @@ impl TokenSource {
             credentials,
             Arc::new(transport),
             Arc::new(SystemClock),
-            Config {
-                margin: DEFAULT_REFRESH_MARGIN,
-                default_lifetime: DEFAULT_LIFETIME,
-                retry: Retry::default(),
-                cache: None,
-            },
+            Config::default(),
         )
     }
 
@@ -587,10 +593,8 @@ pub(crate) fn token_once(
     cache: Option<std::path::PathBuf>,
 ) -> Result<Token> {
     let config = Config {
-        margin: DEFAULT_REFRESH_MARGIN,
-        default_lifetime: DEFAULT_LIFETIME,
-        retry: Retry::default(),
         cache: cache.map(|path| Arc::new(FileCache::new(path))),
+        ..Config::default()
     };
     Fetcher {
         credentials,
