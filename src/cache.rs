@@ -1,31 +1,41 @@
 //! A token cache file shared by the processes of small tools (see
 //! [`TokenSource::with_file_cache`](crate::TokenSource::with_file_cache)).
 //!
-//! The file holds one token with its expiry in wall-clock seconds since the
-//! Unix epoch (a monotonic reading means nothing in another process), and
-//! the key it was fetched for: token URL, client id, scope and extra
-//! parameters — never the secret, which is not stored. Writers take an
-//! exclusive lock on `<path>.lock` (`File::lock`) around read, fetch and
-//! write, so that of several processes starting at once only one fetches;
-//! the file is replaced atomically (temporary file, then rename) with mode
-//! 600. Anything unexpected in it — truncated, not JSON, another key, an
-//! expired token, group or other permissions — makes it ignored and
-//! replaced, never trusted.
+//! The file holds one token, its refresh and expiry times in wall-clock
+//! seconds since the Unix epoch (a monotonic reading means nothing in
+//! another process), and a fingerprint of what it was fetched for: token
+//! URL, client id, client authentication, scope, extra parameters *and the
+//! secret*. The fingerprint is HMAC-SHA256 keyed with a random 128-bit salt
+//! stored beside it, so the secret cannot be recovered from the file faster
+//! than by guessing it, and a rotated or wrong secret misses the cache.
+//!
+//! Every open goes through [`crate::files`]: the directory must be private,
+//! the file and its lock are never followed through a symbolic link, and a
+//! path holding anything cctoken did not write is an error, never replaced.
+//! Writers take an exclusive lock on `<path>.lock`, waiting at most the
+//! request timeout, around read, fetch and write; the file is replaced
+//! atomically (temporary file with `O_EXCL` and mode 600, then rename). A
+//! cache file of ours that is truncated, for other credentials or due for
+//! refresh is ignored and replaced.
 
 use crate::credentials::Credentials;
-use crate::encode::json_string;
-use crate::error::{Error, ErrorKind, Result};
+use crate::encode::{json_string, random_u64};
+use crate::error::Result;
+use crate::files;
 use crate::parse::{json_object, Member};
 use crate::secret::zero_string;
+use crate::sha256::{hex, hmac};
 use crate::token::{Clock, Token};
 use miniserde::json::Number;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The file format's version.
-const VERSION: u64 = 1;
+/// The file format's version (1: before the secret's fingerprint).
+const VERSION: u64 = 2;
+/// How every cache file cctoken writes begins; and how version 1 began.
+const MAGIC: &str = "{\"cctoken_cache\":";
+const MAGIC_V1: &str = "{\"version\":1,\"key\":";
 
 pub(crate) struct FileCache {
     path: PathBuf,
@@ -42,10 +52,6 @@ impl Drop for CacheLock {
     }
 }
 
-fn cache_error(detail: String) -> Error {
-    Error::new(ErrorKind::Config, detail)
-}
-
 impl FileCache {
     pub(crate) fn new(path: PathBuf) -> FileCache {
         FileCache { path }
@@ -57,57 +63,93 @@ impl FileCache {
         PathBuf::from(name)
     }
 
-    /// Checks the directory and takes the cross-process lock.
-    pub(crate) fn lock(&self) -> Result<CacheLock> {
-        let shown = self.path.display();
+    /// Checks the directory and takes the cross-process lock, waiting at
+    /// most `patience` on `clock`. `Ok(None)`: another process held the
+    /// lock all that time; the caller goes without the cache.
+    ///
+    /// # Errors
+    ///
+    /// The directory or the lock file breaks the file rules
+    /// ([`ErrorKind::Config`](crate::ErrorKind::Config)).
+    pub(crate) fn lock(&self, patience: Duration, clock: &dyn Clock) -> Result<Option<CacheLock>> {
         let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
         };
-        let meta = fs::metadata(&dir).map_err(|e| {
-            cache_error(format!(
-                "token cache {shown}: directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            if meta.permissions().mode() & 0o002 != 0 {
-                return Err(cache_error(format!(
-                    "token cache {shown}: directory {} is world-writable; use a private directory",
-                    dir.display()
-                )));
+        files::check_cache_dir(dir, &self.path)?;
+        let file = files::open_lock_file(&self.lock_path())?;
+        let start = clock.now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(CacheLock { file })),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(crate::error::Error::config(format!(
+                        "token cache lock {}: {e}",
+                        self.lock_path().display()
+                    )))
+                }
             }
+            let waited = clock.now().saturating_duration_since(start);
+            if waited >= patience {
+                return Ok(None);
+            }
+            clock.sleep(pause.min(patience - waited));
+            pause = (pause * 2).min(Duration::from_millis(200));
         }
-        let _ = meta;
-        let lock_path = self.lock_path();
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| cache_error(format!("token cache lock {}: {e}", lock_path.display())))?;
-        file.lock()
-            .map_err(|e| cache_error(format!("token cache lock {}: {e}", lock_path.display())))?;
-        Ok(CacheLock { file })
     }
 
     /// The cached token for `credentials`, if the file holds one that is
-    /// trustworthy and not yet due for refresh by the wall clock.
-    pub(crate) fn load(&self, credentials: &Credentials, clock: &dyn Clock) -> Option<Token> {
-        // Unreadable, not ours, too open or too large: ignored and replaced.
-        let mut text = crate::load::read_private(&self.path).ok()?;
-        let token = parse(&text, &key(credentials), clock);
+    /// for them and not yet due for refresh by the wall clock. Call with
+    /// the lock held.
+    ///
+    /// # Errors
+    ///
+    /// The path holds something cctoken did not write, or a file that
+    /// breaks the file rules ([`ErrorKind::Config`](crate::ErrorKind::Config)).
+    pub(crate) fn load(
+        &self,
+        credentials: &Credentials,
+        clock: &dyn Clock,
+    ) -> Result<Option<Token>> {
+        let Some(mut text) = files::read_cache_file(&self.path)? else {
+            return Ok(None);
+        };
+        if !text.starts_with(MAGIC) && !text.starts_with(MAGIC_V1) {
+            zero_string(&mut text);
+            return Err(crate::error::Error::config(format!(
+                "token cache {}: exists and is not a token cache file written by cctoken; \
+                 cctoken neither uses nor replaces it: choose another path",
+                self.path.display()
+            )));
+        }
+        let token = parse(&text, credentials, clock);
         zero_string(&mut text);
-        token
+        Ok(token)
+    }
+
+    /// Removes the cached token if it is `token` (the API refused it).
+    /// Call with the lock held.
+    pub(crate) fn forget(&self, token: &Token) {
+        let Ok(Some(mut text)) = files::read_cache_file(&self.path) else {
+            return;
+        };
+        let holds = text.starts_with(MAGIC)
+            && json_object(text.as_bytes(), "the cache file")
+                .ok()
+                .is_some_and(|o| o.string("access_token") == Some(token.access_token()));
+        zero_string(&mut text);
+        if holds {
+            let _ = files::remove_cache_file(&self.path);
+        }
     }
 
     /// Replaces the file with `token`, due for refresh at `refresh_at` and
-    /// expiring at `expires_at` (wall clock). Failure to write is not an
-    /// error for the caller: the token is still good, and the next process
-    /// fetches again.
+    /// expiring at `expires_at` (wall clock). Call with the lock held,
+    /// after [`load`](FileCache::load) accepted the path. Failure to write
+    /// is not an error for the caller: the token is still good, and the
+    /// next process fetches again.
     pub(crate) fn store(
         &self,
         credentials: &Credentials,
@@ -121,12 +163,17 @@ impl FileCache {
         ) else {
             return;
         };
-        let mut text = String::new();
-        text.push_str("{\"version\":");
+        let salt = [random_u64(), random_u64()];
+        let mut salt_bytes = [0u8; 16];
+        salt_bytes[..8].copy_from_slice(&salt[0].to_be_bytes());
+        salt_bytes[8..].copy_from_slice(&salt[1].to_be_bytes());
+        let mut text = String::from(MAGIC);
         text.push_str(&VERSION.to_string());
-        text.push_str(",\"key\":");
-        json_string(&key(credentials), &mut text);
-        text.push_str(",\"access_token\":");
+        text.push_str(",\"salt\":\"");
+        text.push_str(&hex(&salt_bytes));
+        text.push_str("\",\"fingerprint\":\"");
+        text.push_str(&fingerprint(credentials, &salt_bytes));
+        text.push_str("\",\"access_token\":");
         json_string(token.access_token(), &mut text);
         if let Some(scope) = token.scope() {
             text.push_str(",\"scope\":");
@@ -137,64 +184,33 @@ impl FileCache {
         text.push_str(",\"expires_at\":");
         text.push_str(&expires_at.as_secs().to_string());
         text.push_str("}\n");
-        let _ = self.write_atomically(text.as_bytes());
+        let _ = files::write_atomically(&self.path, text.as_bytes(), salt[0]);
         zero_string(&mut text);
     }
-
-    fn write_atomically(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let mut tmp = self.path.as_os_str().to_owned();
-        tmp.push(format!(".tmp.{}", std::process::id()));
-        let tmp = PathBuf::from(tmp);
-        let _ = fs::remove_file(&tmp);
-        let result = (|| {
-            let mut file = private_options().write(true).create_new(true).open(&tmp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &self.path)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
-    }
 }
 
-fn private_options() -> OpenOptions {
-    #[allow(unused_mut)]
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
+/// HMAC-SHA256, keyed with `salt`, of everything that shapes the token
+/// request, the secret included: lower-case hex.
+fn fingerprint(credentials: &Credentials, salt: &[u8]) -> String {
+    let mut material = credentials.cache_identity();
+    let mac = hmac(salt, material.as_bytes());
+    zero_string(&mut material);
+    hex(&mac)
 }
 
-/// What identifies the token: everything that shapes the request but the
-/// secret.
-fn key(credentials: &Credentials) -> String {
-    let mut fields: Vec<(&str, &str)> = vec![
-        ("token_url", credentials.token_url()),
-        ("client_id", credentials.client_id()),
-        ("scope", credentials.scope().unwrap_or("")),
-    ];
-    fields.extend(credentials.params());
-    let mut out = String::from("[");
-    for (i, (name, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('[');
-        json_string(name, &mut out);
-        out.push(',');
-        json_string(value, &mut out);
-        out.push(']');
+/// Bytes from lower-case or upper-case hex.
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
     }
-    out.push(']');
-    out
+    let digit = |b: u8| (b as char).to_digit(16);
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
+        .collect()
 }
 
-fn parse(text: &str, key: &str, clock: &dyn Clock) -> Option<Token> {
+fn parse(text: &str, credentials: &Credentials, clock: &dyn Clock) -> Option<Token> {
     let object = json_object(text.as_bytes(), "the cache file").ok()?;
     let instant = |name: &str| match object.get(name) {
         Some(Member::Number(Number::U64(secs))) => {
@@ -203,12 +219,14 @@ fn parse(text: &str, key: &str, clock: &dyn Clock) -> Option<Token> {
         _ => None,
     };
     if !matches!(
-        object.get("version"),
+        object.get("cctoken_cache"),
         Some(Member::Number(Number::U64(VERSION)))
     ) {
         return None;
     }
-    if object.string("key")? != key {
+    let salt = unhex(object.string("salt")?).filter(|s| s.len() == 16)?;
+    // Not a secret, but compared whole: any difference is a miss.
+    if object.string("fingerprint")? != fingerprint(credentials, &salt) {
         return None;
     }
     let access_token = object.string("access_token")?;

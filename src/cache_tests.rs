@@ -1,5 +1,8 @@
 use super::*;
+use crate::error::ErrorKind;
 use crate::token::SystemClock;
+use std::fs;
+use std::sync::Mutex;
 use std::time::Instant;
 
 struct TempDir(PathBuf);
@@ -11,6 +14,7 @@ impl TempDir {
         let p =
             std::env::temp_dir().join(format!("cctoken-cache-{tag}-{}-{n}", std::process::id()));
         fs::create_dir_all(&p).unwrap();
+        set_mode(&p, 0o700);
         TempDir(p)
     }
 }
@@ -19,6 +23,15 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn is_root() -> bool {
+    crate::files::effective_uid().unwrap() == 0
 }
 
 fn creds(scope: &str) -> Credentials {
@@ -37,7 +50,10 @@ fn token(life: u64) -> Token {
     )
 }
 
+const PATIENCE: Duration = Duration::from_secs(1);
+
 fn store(cache: &FileCache, c: &Credentials, refresh_in: u64, expire_in: u64) {
+    let _lock = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
     let now = SystemTime::now();
     cache.store(
         c,
@@ -47,16 +63,36 @@ fn store(cache: &FileCache, c: &Credentials, refresh_in: u64, expire_in: u64) {
     );
 }
 
+fn load(cache: &FileCache, c: &Credentials) -> Result<Option<Token>> {
+    let _lock = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
+    cache.load(c, &SystemClock)
+}
+
+/// A clock whose sleeps advance it, for bounded waits without waiting.
+struct SleepyClock {
+    base: Instant,
+    slept: Mutex<Duration>,
+}
+
+impl Clock for SleepyClock {
+    fn now(&self) -> Instant {
+        self.base + *self.slept.lock().unwrap()
+    }
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
+    fn sleep(&self, d: Duration) {
+        *self.slept.lock().unwrap() += d;
+    }
+}
+
 #[test]
 fn round_trip_private_file_without_secret() {
     let dir = TempDir::new("rt");
     let cache = FileCache::new(dir.0.join("token.json"));
     let c = creds("read");
-    {
-        let _lock = cache.lock().unwrap();
-        store(&cache, &c, 3000, 3600);
-    }
-    let t = cache.load(&c, &SystemClock).expect("loaded");
+    store(&cache, &c, 3000, 3600);
+    let t = load(&cache, &c).unwrap().expect("loaded");
     assert_eq!(t.access_token(), "tok-123");
     assert_eq!(t.scope(), Some("read"));
     let left = t.lifetime().unwrap();
@@ -65,16 +101,14 @@ fn round_trip_private_file_without_secret() {
         "{left:?}"
     );
     let text = fs::read_to_string(dir.0.join("token.json")).unwrap();
+    assert!(text.starts_with(MAGIC), "{text}");
     assert!(!text.contains("the-secret"), "{text}");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.0.join("token.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(dir.0.join("token.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 #[test]
@@ -82,19 +116,56 @@ fn other_credentials_due_or_expired_are_ignored() {
     let dir = TempDir::new("key");
     let cache = FileCache::new(dir.0.join("token.json"));
     store(&cache, &creds("read"), 3000, 3600);
-    assert!(cache.load(&creds("write"), &SystemClock).is_none());
-    let other_id = Credentials::new("https://a.example/t", "id2", "s")
+    assert!(load(&cache, &creds("write")).unwrap().is_none());
+    let other_id = Credentials::new("https://a.example/t", "id2", "the-secret")
         .unwrap()
         .with_scope("read");
-    assert!(cache.load(&other_id, &SystemClock).is_none());
+    assert!(load(&cache, &other_id).unwrap().is_none());
     let other_param = creds("read").with_param("audience", "x");
-    assert!(cache.load(&other_param, &SystemClock).is_none());
+    assert!(load(&cache, &other_param).unwrap().is_none());
+    let basic = creds("read").with_auth(crate::ClientAuth::Basic);
+    assert!(load(&cache, &basic).unwrap().is_none());
+    assert!(load(&cache, &creds("read")).unwrap().is_some());
     store(&cache, &creds("read"), 0, 3600); // due for refresh now
-    assert!(cache.load(&creds("read"), &SystemClock).is_none());
+    assert!(load(&cache, &creds("read")).unwrap().is_none());
+}
+
+/// Item 5 of issue 11: a rotated or wrong secret must miss the cache.
+#[test]
+fn changed_secret_misses_the_cache() {
+    let dir = TempDir::new("secret");
+    let cache = FileCache::new(dir.0.join("token.json"));
+    store(&cache, &creds("read"), 3000, 3600);
+    let rotated = Credentials::new("https://a.example/t", "id", "the-secret-2")
+        .unwrap()
+        .with_scope("read");
+    assert!(load(&cache, &rotated).unwrap().is_none());
+    assert!(load(&cache, &creds("read")).unwrap().is_some());
 }
 
 #[test]
-fn corrupt_files_are_ignored() {
+fn fingerprint_is_salted_and_keyed_by_the_secret() {
+    let c = creds("read");
+    let a = fingerprint(&c, &[1; 16]);
+    assert_eq!(a, fingerprint(&c, &[1; 16]));
+    assert_ne!(a, fingerprint(&c, &[2; 16]), "the salt changes it");
+    let other = Credentials::new("https://a.example/t", "id", "the-secreT")
+        .unwrap()
+        .with_scope("read");
+    assert_ne!(a, fingerprint(&other, &[1; 16]), "the secret changes it");
+    // Two stores of the same token use different salts.
+    let dir = TempDir::new("salt");
+    let cache = FileCache::new(dir.0.join("token.json"));
+    store(&cache, &c, 3000, 3600);
+    let first = fs::read_to_string(dir.0.join("token.json")).unwrap();
+    store(&cache, &c, 3000, 3600);
+    let second = fs::read_to_string(dir.0.join("token.json")).unwrap();
+    let salt = |t: &str| t.split("\"salt\":\"").nth(1).unwrap()[..32].to_owned();
+    assert_ne!(salt(&first), salt(&second));
+}
+
+#[test]
+fn damaged_cache_files_of_ours_are_ignored() {
     let dir = TempDir::new("bad");
     let path = dir.0.join("token.json");
     let cache = FileCache::new(path.clone());
@@ -103,50 +174,197 @@ fn corrupt_files_are_ignored() {
     let good = fs::read_to_string(&path).unwrap();
     let write = |text: &str| {
         fs::write(&path, text).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-        }
+        set_mode(&path, 0o600);
     };
     for bad in [
         &good[..good.len() / 2],
-        "not json",
-        "[]",
-        "",
-        &good.replace("\"version\":1", "\"version\":2"),
+        &good.replace("\"cctoken_cache\":2", "\"cctoken_cache\":3"),
         &good.replace("tok-123", "tok 123"),
         &good.replace("\"expires_at\":", "\"expires_at\":-"),
+        &good.replace("\"salt\":\"", "\"salt\":\"00"),
+        "{\"version\":1,\"key\":\"[]\",\"access_token\":\"t\"}",
     ] {
         write(bad);
-        assert!(cache.load(&c, &SystemClock).is_none(), "{bad}");
+        assert!(load(&cache, &c).unwrap().is_none(), "{bad}");
     }
     write(&good);
-    assert!(cache.load(&c, &SystemClock).is_some());
+    assert!(load(&cache, &c).unwrap().is_some());
 }
 
-#[cfg(unix)]
+/// Item 4 of issue 11: anything at the cache path that cctoken did not
+/// write is an error, never used and never replaced.
 #[test]
-fn group_readable_file_is_ignored() {
-    use std::os::unix::fs::PermissionsExt;
+fn foreign_files_at_the_cache_path_are_refused_and_kept() {
+    let dir = TempDir::new("foreign");
+    let path = dir.0.join("token.json");
+    let cache = FileCache::new(path.clone());
+    for text in [
+        "my-client-secret\n",
+        "",
+        "not json",
+        "{\"client_secret\":\"x\"}",
+        "[]",
+    ] {
+        fs::write(&path, text).unwrap();
+        set_mode(&path, 0o600);
+        let e = load(&cache, &creds("read")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(
+            e.to_string()
+                .contains("not a token cache file written by cctoken"),
+            "{e}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), text, "kept as it was");
+    }
+}
+
+#[test]
+fn directory_fifo_and_symlink_at_the_cache_path_are_refused() {
+    let dir = TempDir::new("kinds");
+    let path = dir.0.join("token.json");
+    let cache = FileCache::new(path.clone());
+    fs::create_dir(&path).unwrap();
+    let e = load(&cache, &creds("read")).unwrap_err();
+    assert!(e.to_string().contains("is a directory"), "{e}");
+    fs::remove_dir(&path).unwrap();
+
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let e = load(&cache, &creds("read")).unwrap_err();
+    assert!(e.to_string().contains("is a FIFO"), "{e}");
+    fs::remove_file(&path).unwrap();
+
+    // A link to a perfectly good cache file of ours is still refused.
+    let real = dir.0.join("real.json");
+    store(&FileCache::new(real.clone()), &creds("read"), 3000, 3600);
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    let e = load(&cache, &creds("read")).unwrap_err();
+    assert!(e.to_string().contains("is a symbolic link"), "{e}");
+}
+
+#[test]
+fn group_readable_cache_file_is_refused() {
     let dir = TempDir::new("mode");
     let path = dir.0.join("token.json");
     let cache = FileCache::new(path.clone());
     store(&cache, &creds("read"), 3000, 3600);
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-    assert!(cache.load(&creds("read"), &SystemClock).is_none());
+    set_mode(&path, 0o640);
+    let e = load(&cache, &creds("read")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("chmod 600"), "{e}");
 }
 
-#[cfg(unix)]
 #[test]
-fn world_writable_directory_is_refused() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new("ww");
-    fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o777)).unwrap();
+fn directories_writable_by_others_are_refused() {
+    for (mode, needle) in [
+        (0o777, "writable by others"),
+        (0o1777, "writable by others"),
+        (0o770, "writable by its group"),
+    ] {
+        let dir = TempDir::new("ww");
+        set_mode(&dir.0, mode);
+        let e = FileCache::new(dir.0.join("token.json"))
+            .lock(PATIENCE, &SystemClock)
+            .err()
+            .unwrap();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains(needle), "{mode:o}: {e}");
+    }
+}
+
+/// Item 2 of issue 11: a dangling symbolic link at `PATH.lock` must not
+/// make cctoken create a file at the link's target.
+#[test]
+fn symlinked_lock_file_is_refused_and_its_target_not_created() {
+    let dir = TempDir::new("locklink");
+    let target = dir.0.join("created-by-mistake");
+    std::os::unix::fs::symlink(&target, dir.0.join("token.json.lock")).unwrap();
     let e = FileCache::new(dir.0.join("token.json"))
-        .lock()
+        .lock(PATIENCE, &SystemClock)
         .err()
         .unwrap();
-    assert_eq!(e.kind(), ErrorKind::Config);
-    assert!(e.to_string().contains("world-writable"), "{e}");
+    assert!(e.to_string().contains("symbolic link"), "{e}");
+    assert!(!target.exists(), "the link's target was created");
+}
+
+/// Item 6 of issue 11: waiting for another holder of the lock ends after
+/// the patience given (the request timeout).
+#[test]
+fn lock_wait_is_bounded() {
+    let dir = TempDir::new("wait");
+    let cache = FileCache::new(dir.0.join("token.json"));
+    let held = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
+    let clock = SleepyClock {
+        base: Instant::now(),
+        slept: Mutex::new(Duration::ZERO),
+    };
+    let got = cache.lock(Duration::from_secs(30), &clock).unwrap();
+    assert!(got.is_none(), "the lock is held elsewhere");
+    assert_eq!(*clock.slept.lock().unwrap(), Duration::from_secs(30));
+    drop(held);
+    assert!(cache
+        .lock(Duration::from_secs(30), &clock)
+        .unwrap()
+        .is_some());
+}
+
+#[test]
+fn forget_removes_only_the_same_token() {
+    let dir = TempDir::new("forget");
+    let path = dir.0.join("token.json");
+    let cache = FileCache::new(path.clone());
+    store(&cache, &creds("read"), 3000, 3600);
+    let other = Token::new(
+        "tok-other".into(),
+        None,
+        vec![],
+        None,
+        (Instant::now(), SystemTime::now()),
+    );
+    cache.forget(&other);
+    assert!(path.exists());
+    cache.forget(&token(10));
+    assert!(!path.exists());
+}
+
+/// Item 1 of issue 11, as root: a mode-600 cache file planted by another
+/// user, or a directory another user owns, is refused.
+#[test]
+fn planted_cache_file_and_foreign_directory_are_refused_as_root() {
+    if !is_root() {
+        eprintln!(
+            "SKIPPED planted_cache_file_and_foreign_directory_are_refused_as_root: needs root"
+        );
+        return;
+    }
+    use std::os::unix::fs::chown;
+    let dir = TempDir::new("planted");
+    let path = dir.0.join("token.json");
+    let cache = FileCache::new(path.clone());
+    store(&cache, &creds("read"), 3000, 3600);
+    chown(&path, Some(65534), Some(65534)).unwrap();
+    let e = load(&cache, &creds("read")).unwrap_err();
+    assert!(e.to_string().contains("owned by uid 65534"), "{e}");
+
+    // A directory owned by another user, even mode 700.
+    fs::remove_file(&path).unwrap();
+    let sub = dir.0.join("theirs");
+    fs::create_dir(&sub).unwrap();
+    set_mode(&sub, 0o700);
+    chown(&sub, Some(65534), Some(65534)).unwrap();
+    let e = FileCache::new(sub.join("token.json"))
+        .lock(PATIENCE, &SystemClock)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("owned by uid 65534"), "{e}");
+
+    // A lock file another user owns.
+    fs::write(dir.0.join("token.json.lock"), "").unwrap();
+    set_mode(&dir.0.join("token.json.lock"), 0o600);
+    chown(dir.0.join("token.json.lock"), Some(65534), None).unwrap();
+    let e = cache.lock(PATIENCE, &SystemClock).err().unwrap();
+    assert!(e.to_string().contains("owned by uid 65534"), "{e}");
 }

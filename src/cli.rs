@@ -4,10 +4,11 @@
 use crate::credentials::{ClientAuth, Credentials, Encoding};
 use crate::encode::json_string;
 use crate::error::{Error, ErrorKind};
-use crate::load;
+use crate::load::{Field, SecretSource, Setting, Settings};
 use crate::source::token_once;
 use std::ffi::OsString;
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::time::Duration;
 
 const HELP: &str = "\
@@ -16,19 +17,23 @@ cctoken — fetch an OAuth 2.0 client-credentials token and print it
 USAGE:
     cctoken [OPTIONS]
 
-CREDENTIALS (flags win over the environment):
+CREDENTIALS:
     --token-url URL            token endpoint             [CCTOKEN_TOKEN_URL]
     --client-id ID             client id                  [CCTOKEN_CLIENT_ID]
-    --client-secret-file PATH  file holding the secret, mode 600
-                                           [CCTOKEN_CLIENT_SECRET_FILE or CCTOKEN_CLIENT_SECRET]
+    --client-secret-file PATH  file holding the secret (mode 600, owned by you or root;
+                               a byte-order mark and one trailing newline are dropped),
+                               or - to read it from standard input
+                                    [CCTOKEN_CLIENT_SECRET_FILE or CCTOKEN_CLIENT_SECRET]
     --credentials PATH         creds.json with client_id, client_secret and optionally
                                token_url, scope, audience, encoding, auth (mode 600)
+    Each setting is taken from the first of: a flag, its CCTOKEN_* variable, the
+    --credentials file. A --param NAME replaces every NAME from below it.
     The secret is never accepted on the command line (it would show in `ps`).
 
 REQUEST:
     --scope S                  scope to ask for           [CCTOKEN_SCOPE]
     --param NAME=VALUE         extra parameter, repeatable (audience, resource)
-                                                          [CCTOKEN_AUDIENCE]
+                               [CCTOKEN_AUDIENCE for audience]
     --encoding form|json|multipart     body encoding (default form)
     --auth body|basic|basic-unencoded  client authentication (default body)
     --timeout SECONDS          whole-request timeout (default 30)
@@ -37,15 +42,18 @@ OUTPUT:
     --output token|header|json  token (default): the access token;
                                header: `Authorization: Bearer …`;
                                json: {access_token, token_type, expires_in, scope}
-    --cache PATH               reuse a token across runs through this file (mode 600,
-                               in a directory that is not world-writable)
+    --cache PATH               reuse a token across runs through this file: mode 600, in a
+                               directory owned by you or root that only its owner can write;
+                               a path holding anything cctoken did not write is refused
+    --refresh                  with --cache: fetch a new token even if one is cached (the
+                               API refused it), and cache the new one
     -h, --help                 this text
     -V, --version              the version
 
 EXIT STATUS:
     0 success   2 usage error   3 configuration or credentials-file error
     4 the server refused (OAuth error)   5 network, TLS, timeout or HTTP error
-    6 invalid or unsafe response
+    6 invalid or unsafe response   7 the token could not be written to standard output
 ";
 
 #[derive(Clone, Copy, PartialEq)]
@@ -67,6 +75,7 @@ struct Args {
     auth: Option<ClientAuth>,
     timeout: Option<Duration>,
     cache: Option<String>,
+    refresh: bool,
     output: Option<Output>,
 }
 
@@ -106,10 +115,46 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     match run(&args) {
         Ok(()) => 0,
-        Err(e) => {
-            say(true, &["cctoken: ", &e.to_string(), "\n"]);
+        Err(Failure::Token(e)) => {
+            say(true, &["cctoken: ", &describe(&e), "\n"]);
             exit_code(e.kind())
         }
+        Err(Failure::Output(e)) => {
+            let e = e.to_string();
+            say(
+                true,
+                &[
+                    "cctoken: cannot write the token to standard output: ",
+                    &e,
+                    "\n",
+                ],
+            );
+            7
+        }
+    }
+}
+
+/// An error and its causes on one line (`source()` chains from the
+/// transport: the I/O or TLS error behind a failed request).
+fn describe(e: &Error) -> String {
+    let mut line = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        line.push_str(": ");
+        line.push_str(&crate::error::sanitize(&c.to_string(), 300));
+        cause = c.source();
+    }
+    line
+}
+
+enum Failure {
+    Token(Error),
+    Output(std::io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Token(e)
     }
 }
 
@@ -211,6 +256,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
                 out.timeout = Some(timeout);
             }
             "--cache" => out.cache = Some(value()?),
+            "--refresh" => out.refresh = true,
             "--output" => {
                 let v = value()?;
                 let i = choice(&flag, &v, &["token", "header", "json"])?;
@@ -246,52 +292,70 @@ fn seconds(v: &str) -> Option<Duration> {
     Some(Duration::new(secs, nanos))
 }
 
+/// The credentials from the flags over the environment over the
+/// `--credentials` file, setting by setting.
 fn credentials(args: &Args) -> Result<Credentials, Error> {
-    let env = |name: &str| std::env::var_os(name);
-    let mut creds = match &args.credentials {
-        Some(path) => {
-            let url = args
-                .token_url
-                .clone()
-                .or_else(|| env("CCTOKEN_TOKEN_URL").and_then(|v| v.into_string().ok()));
-            match url {
-                Some(url) => Credentials::from_json_file_with_url(path, &url)?,
-                None => Credentials::from_json_file(path)?,
-            }
-        }
-        None => load::from_lookup(|name| {
-            let flag = match name {
-                "CCTOKEN_TOKEN_URL" => &args.token_url,
-                "CCTOKEN_CLIENT_ID" => &args.client_id,
-                "CCTOKEN_CLIENT_SECRET_FILE" => &args.secret_file,
-                // A secret file given as a flag wins over the variable.
-                "CCTOKEN_CLIENT_SECRET" if args.secret_file.is_some() => return None,
-                "CCTOKEN_SCOPE" if args.scope.is_some() => return None,
-                _ => &None,
+    let flag = |value: &Option<String>, name: &str| value.clone().map(|v| Setting::new(v, name));
+    let flags = Settings {
+        token_url: flag(&args.token_url, "--token-url"),
+        client_id: flag(&args.client_id, "--client-id"),
+        secret: args.secret_file.as_ref().map(|path| {
+            let source = if path == "-" {
+                SecretSource::Stdin
+            } else {
+                SecretSource::File(path.into())
             };
-            flag.clone().map(OsString::from).or_else(|| env(name))
-        })?,
+            Setting::new(source, "--client-secret-file")
+        }),
+        scope: flag(&args.scope, "--scope"),
+        params: args
+            .params
+            .iter()
+            .map(|p| Setting::new(p.clone(), "--param"))
+            .collect(),
+        encoding: args.encoding.map(|e| Setting::new(e, "--encoding")),
+        auth: args.auth.map(|a| Setting::new(a, "--auth")),
     };
-    if let Some(scope) = &args.scope {
-        creds = creds.with_scope(scope);
-    }
-    for (name, value) in &args.params {
-        creds = creds.with_param(name, value);
-    }
-    if let Some(encoding) = args.encoding {
-        creds = creds.with_encoding(encoding);
-    }
-    if let Some(auth) = args.auth {
-        creds = creds.with_auth(auth);
-    }
+    let env = Settings::from_lookup(|name| std::env::var_os(name))?;
+    let file = match &args.credentials {
+        Some(path) => Settings::from_file(path.as_ref())?,
+        None => Settings::default(),
+    };
+    let mut creds = flags.over(env.over(file)).build(&|field| {
+        let (flag, member) = match field {
+            Field::TokenUrl => ("--token-url", "token_url"),
+            Field::ClientId => ("--client-id", "client_id"),
+            Field::Secret => ("--client-secret-file", "client_secret"),
+        };
+        let variable = match field {
+            Field::Secret => "CCTOKEN_CLIENT_SECRET(_FILE)",
+            other => other.variable(),
+        };
+        format!(
+            "no {member}: give {flag}, set {variable}, or put `{member}` in a --credentials file"
+        )
+    })?;
     if let Some(timeout) = args.timeout {
         creds = creds.with_timeout(timeout);
     }
     Ok(creds)
 }
 
-fn run(args: &Args) -> Result<(), Error> {
-    let token = token_once(&credentials(args)?, args.cache.as_ref().map(Into::into))?;
+fn run(args: &Args) -> Result<(), Failure> {
+    // Standard output is checked before any request: Rust's `stdout()`
+    // silently discards writes to a closed descriptor 1, which would end
+    // with exit status 0 and no token. A duplicate of the descriptor
+    // reports that as an error.
+    let mut out = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .map_err(Failure::Output)?;
+    let token = token_once(
+        &credentials(args)?,
+        args.cache.as_ref().map(Into::into),
+        args.refresh,
+    )?;
     let mut line = String::new();
     match args.output.unwrap_or(Output::Token) {
         Output::Token => line.push_str(token.access_token()),
@@ -318,9 +382,9 @@ fn run(args: &Args) -> Result<(), Error> {
         }
     }
     line.push('\n');
-    let written = std::io::stdout().lock().write_all(line.as_bytes());
+    let written = out.write_all(line.as_bytes());
     crate::secret::zero_string(&mut line);
-    written.map_err(|e| Error::new(ErrorKind::Config, format!("cannot write to stdout: {e}")))
+    written.map_err(Failure::Output)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::encode;
 use crate::error::{Error, Result};
 use crate::parse;
+use crate::redact::Redactor;
 use crate::secret::Secret;
 use crate::token::{Clock, SystemClock, Token};
 use crate::transport::{HttpTransport, Request, Transport};
@@ -317,10 +318,40 @@ impl Credentials {
         self.validate()?;
         let request = self.request();
         let issued = (clock.now(), clock.wall());
+        let redactor = self.redactor();
+        let response = transport.send(&request).map_err(|e| e.redact(&redactor))?;
+        parse::token_response(&response, self.max_response_bytes, issued, &redactor)
+            .map_err(|e| e.redact(&redactor))
+    }
+
+    /// What must never be quoted back from the server: the secret, and the
+    /// `Authorization: Basic` values it can travel in.
+    pub(crate) fn redactor(&self) -> Redactor {
         let secret = self.client_secret.expose();
-        let response = transport.send(&request).map_err(|e| e.redact(secret))?;
-        parse::token_response(&response, self.max_response_bytes, issued)
-            .map_err(|e| e.redact(secret))
+        let basic = |rfc6749| encode::basic(&self.client_id, secret, rfc6749);
+        let (encoded, plain) = (basic(true), basic(false));
+        let strip = |h: &str| h.trim_start_matches("Basic ").to_owned();
+        Redactor::none()
+            .secret(secret)
+            .literal(&strip(&encoded))
+            .literal(&strip(&plain))
+    }
+
+    /// Everything that shapes the token request, the secret included, as
+    /// one string: what the file cache's salted fingerprint is made of
+    /// (never stored as it is).
+    pub(crate) fn cache_identity(&self) -> String {
+        let auth = format!("{:?}", self.auth);
+        // `@` cannot start a parameter name: no parameter can pose as these.
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("@token_url", &self.token_url),
+            ("@client_id", &self.client_id),
+            ("@auth", &auth),
+            ("@scope", self.scope.as_deref().unwrap_or("")),
+            ("@client_secret", self.client_secret.expose()),
+        ];
+        fields.extend(self.params());
+        encode::json(&fields)
     }
 
     /// The token request these credentials encode to.
@@ -392,6 +423,11 @@ impl fmt::Debug for Credentials {
             .field("allow_http", &self.allow_http)
             .finish()
     }
+}
+
+/// Checks a token URL as [`Credentials::new`] does.
+pub(crate) fn check_url(url: &str) -> Result<()> {
+    parse_url(url).map(|_| ())
 }
 
 struct ParsedUrl {
@@ -471,8 +507,20 @@ fn parse_url(url: &str) -> Result<ParsedUrl> {
             )));
         }
     }
+    // `https://host?x` has an empty path: the request target is `/?x`
+    // (RFC 9112 §3.2.1), so the path is written out.
+    let slash = if rest[end..].starts_with('?') {
+        "/"
+    } else {
+        ""
+    };
     Ok(ParsedUrl {
-        normalized: format!("{}://{}", if https { "https" } else { "http" }, rest),
+        normalized: format!(
+            "{}://{}{slash}{}",
+            if https { "https" } else { "http" },
+            authority,
+            &rest[end..]
+        ),
         host: host.to_owned(),
         https,
     })

@@ -95,18 +95,24 @@ pub(crate) fn json(fields: &[(&str, &str)]) -> String {
     out
 }
 
+/// 64 unpredictable bits from the standard library's per-process random
+/// hash keys (every `RandomState` has fresh keys: random per thread, then
+/// incremented, so each call differs). For multipart boundaries, the cache
+/// file's salt and temporary names; not for signing keys.
+pub(crate) fn random_u64() -> u64 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u8(0);
+    h.finish()
+}
+
 /// A fresh multipart boundary that occurs in none of `fields`: `cctoken-`
 /// and 32 hex digits from the standard library's per-process random hash
 /// keys.
 pub(crate) fn boundary(fields: &[(&str, &str)]) -> String {
     loop {
         let mut b = String::from("cctoken-");
-        for i in 0..2u8 {
-            // Every `RandomState` has fresh keys (random per thread, then
-            // incremented), so each hash of the same input differs.
-            let mut h = RandomState::new().build_hasher();
-            h.write_u8(i);
-            let _ = write!(b, "{:016x}", h.finish());
+        for _ in 0..2 {
+            let _ = write!(b, "{:016x}", random_u64());
         }
         let inside = |s: &str| find(s.as_bytes(), b.as_bytes()).is_some();
         if !fields.iter().any(|(n, v)| inside(n) || inside(v)) {

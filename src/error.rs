@@ -1,12 +1,10 @@
 //! [`Error`], [`ErrorKind`] and [`Result`].
 
+use crate::redact::Redactor;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The shortest client secret that errors redact.
-const MIN_REDACTED: usize = 8;
 
 /// `Result` with cctoken's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -157,12 +155,13 @@ impl Error {
         self
     }
 
-    /// Replaces every occurrence of `secret` in the texts this error shows
-    /// (a server may echo what it was sent). Secrets shorter than
-    /// [`MIN_REDACTED`] characters are left alone: they would match ordinary
-    /// words and mangle the message.
-    pub(crate) fn redact(mut self, secret: &str) -> Error {
-        if secret.chars().count() < MIN_REDACTED {
+    /// Redacts the request's secrets from the texts this error shows (a
+    /// server may echo what it was sent; see [`crate::redact`]). Parsing
+    /// already quoted server text through the redactor; this covers the
+    /// rest. Skipped when a secret is too short to redact without mangling
+    /// cctoken's own words (no server text is quoted then).
+    pub(crate) fn redact(mut self, redactor: &Redactor) -> Error {
+        if !redactor.quotes() {
             return self;
         }
         let inner = &mut *self.inner;
@@ -175,9 +174,7 @@ impl Error {
         .into_iter()
         .flatten()
         {
-            if let Some(redacted) = replace_all(text, secret, "[redacted]") {
-                *text = redacted;
-            }
+            *text = redactor.redact(text);
         }
         self
     }
@@ -208,21 +205,31 @@ impl Error {
         self.inner.oauth_uri.as_deref()
     }
 
-    /// How long the server asked the client to wait (`Retry-After` in
-    /// seconds), when it said.
+    /// How long the server asked the client to wait, when it said:
+    /// `Retry-After` as delay-seconds or as an HTTP-date (RFC 9110
+    /// §10.2.3; a date is counted from the response's `Date` header when it
+    /// has one, so a skewed local clock does not matter). Set on every
+    /// error that carries a status.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
     }
 
     /// Whether trying again later may succeed: connection failures,
-    /// timeouts, HTTP 408, 429 and 5xx, and the OAuth errors
-    /// `temporarily_unavailable`, `server_error` and `slow_down`.
-    /// Configuration errors, TLS failures, invalid responses and OAuth
-    /// refusals such as `invalid_client` are not transient.
+    /// timeouts, any error with HTTP status 408, 429 or 5xx — decided by
+    /// the status first, even when the body is an OAuth error object — and
+    /// the OAuth errors `temporarily_unavailable`, `server_error` and
+    /// `slow_down` at any status. Configuration errors, TLS failures,
+    /// invalid responses and OAuth refusals such as `invalid_client` (with
+    /// a 4xx status) are not transient.
     pub fn is_transient(&self) -> bool {
+        // The status first, whatever the body said: Auth0 answers rate
+        // limits with 429 `{"error":"too_many_requests"}`, gateways send
+        // `{"error":"Bad Gateway"}` with a 502.
+        if matches!(self.inner.status, Some(408 | 429 | 500..=599)) {
+            return true;
+        }
         match self.inner.kind {
             ErrorKind::Connect | ErrorKind::Timeout => true,
-            ErrorKind::Http => matches!(self.inner.status, Some(408 | 429 | 500..=599)),
             ErrorKind::OAuth => matches!(
                 self.inner.oauth_error.as_deref(),
                 Some("temporarily_unavailable" | "server_error" | "slow_down")
@@ -301,30 +308,6 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// `text` with every `from` (not empty) replaced by `to`, or `None` when
-/// `text` has none.
-fn replace_all(text: &str, from: &str, to: &str) -> Option<String> {
-    if from.is_empty() {
-        return None;
-    }
-    // A match of a whole UTF-8 string starts and ends on character
-    // boundaries, so the slicing below cannot split a character.
-    let mut at = find(text.as_bytes(), from.as_bytes())?;
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        out.push_str(&rest[..at]);
-        out.push_str(to);
-        rest = &rest[at + from.len()..];
-        match find(rest.as_bytes(), from.as_bytes()) {
-            Some(next) => at = next,
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
 /// Escapes control characters and cuts `text` to at most `max` characters,
 /// for showing server-supplied text in an error.
 pub(crate) fn sanitize(text: &str, max: usize) -> String {
@@ -377,24 +360,14 @@ mod tests {
 
     #[test]
     fn redact_removes_echoed_secret() {
-        let e = Error::new(ErrorKind::Http, "body: \"s3cret-8f2a\"").redact("s3cret-8f2a");
-        assert!(!e.to_string().contains("s3cret-8f2a"));
-        assert!(!format!("{e:?}").contains("s3cret-8f2a"));
+        let r = Redactor::none().secret("s3cret-8f2a");
+        let e = Error::new(ErrorKind::Http, "body: \"s3cret%2D8f2a\"").redact(&r);
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert!(!format!("{e:?}").contains("s3cret"));
     }
 
     #[test]
-    fn replace_all_replaces_every_occurrence() {
-        assert_eq!(replace_all("abc", "x", "y"), None);
-        assert_eq!(replace_all("abc", "", "y"), None);
-        assert_eq!(
-            replace_all("xx-x", "x", "[r]").as_deref(),
-            Some("[r][r]-[r]")
-        );
-        assert_eq!(replace_all("aaaa", "aa", "b").as_deref(), Some("bb"));
-        assert_eq!(
-            replace_all("é-secret-é", "secret", "").as_deref(),
-            Some("é--é")
-        );
+    fn find_is_a_plain_search() {
         assert_eq!(find(b"abc", b"abcd"), None);
         assert_eq!(find(b"abc", b""), Some(0));
         assert_eq!(find(b"abcbc", b"bc"), Some(1));
@@ -402,7 +375,8 @@ mod tests {
 
     #[test]
     fn short_secrets_do_not_mangle_messages() {
-        let e = Error::new(ErrorKind::Http, "headers exceed 10 bytes").redact("s");
+        let r = Redactor::none().secret("s");
+        let e = Error::new(ErrorKind::Http, "headers exceed 10 bytes").redact(&r);
         assert_eq!(
             e.to_string(),
             "token endpoint returned an HTTP error: headers exceed 10 bytes"
@@ -420,5 +394,24 @@ mod tests {
         assert!(!oauth("invalid_client").is_transient());
         assert!(oauth("temporarily_unavailable").is_transient());
         assert!(!Error::new(ErrorKind::Tls, "").is_transient());
+    }
+
+    /// Item 7 of issue 11: the status decides first.
+    #[test]
+    fn oauth_body_with_a_transient_status_is_transient() {
+        let oauth = |status, c: &str| {
+            Error::new(ErrorKind::OAuth, "")
+                .with_status(status)
+                .with_oauth(c.into(), None, None)
+        };
+        assert!(oauth(429, "too_many_requests").is_transient());
+        assert!(oauth(502, "Bad Gateway").is_transient());
+        assert!(oauth(503, "invalid_client").is_transient());
+        assert!(oauth(408, "request_timeout").is_transient());
+        assert!(!oauth(401, "invalid_client").is_transient());
+        assert!(!oauth(400, "too_many_requests").is_transient());
+        assert!(oauth(400, "slow_down").is_transient());
+        let too_large = Error::new(ErrorKind::ResponseTooLarge, "").with_status(503);
+        assert!(too_large.is_transient());
     }
 }

@@ -16,12 +16,23 @@ pub fn parse_response(
     for (name, value) in headers {
         response = response.with_header(*name, *value);
     }
-    parse::token_response(&response, cap, (Instant::now(), SystemTime::now()))
+    parse::token_response(
+        &response,
+        cap,
+        (Instant::now(), SystemTime::now()),
+        &crate::redact::Redactor::none(),
+    )
 }
 
 /// The `creds.json` parser (without the file and permission handling).
 pub fn parse_credentials_file(text: &str, default_url: Option<&str>) -> Result<Credentials> {
-    load::parse_json(text, "fuzz.json", default_url)
+    let fallback = load::Settings {
+        token_url: default_url.map(|u| load::Setting::new(u.to_owned(), "the URL given")),
+        ..load::Settings::default()
+    };
+    load::parse_json(text, "fuzz.json")?
+        .over(fallback)
+        .build(&|field| format!("`{}` is missing", field.file_member()))
 }
 
 /// The `application/x-www-form-urlencoded` encoder.

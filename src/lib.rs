@@ -10,12 +10,15 @@ pub mod cli;
 mod credentials;
 mod encode;
 mod error;
+mod files;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod load;
 mod parse;
+mod redact;
 mod secret;
+mod sha256;
 mod source;
 mod token;
 mod transport;

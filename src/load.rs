@@ -1,17 +1,14 @@
 //! Loading [`Credentials`] from a `creds.json` file and from the
-//! environment.
+//! environment, as layers of [`Settings`] that the `cctoken` command also
+//! stacks under its flags: flags over the environment over the file.
 
-use crate::credentials::{ClientAuth, Credentials, Encoding};
+use crate::credentials::{check_url, ClientAuth, Credentials, Encoding};
 use crate::error::{sanitize, Error, ErrorKind, Result};
+use crate::files::{self, Sharing};
 use crate::parse::Member;
-use crate::secret::{zero_bytes, zero_string, Secret};
+use crate::secret::{zero_string, Secret};
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
-
-/// The largest credentials or secret file read.
-const MAX_FILE_BYTES: u64 = 64 * 1024;
+use std::path::{Path, PathBuf};
 
 fn cred_error(detail: String) -> Error {
     Error::new(ErrorKind::Credentials, detail)
@@ -34,18 +31,39 @@ impl Credentials {
     /// program knows the URL and the file does not carry it, use
     /// [`from_json_file_with_url`](Credentials::from_json_file_with_url).
     ///
-    /// On Unix the file must not be accessible by group or others (like an
-    /// ssh key): a file with mode `644` is refused with a message that
-    /// says to run `chmod 600`.
+    /// The file follows OpenSSH's rules for key files, checked on the
+    /// opened file: a regular file (a symbolic link to one is followed),
+    /// owned by you or by root, with no permission for group or others
+    /// (`chmod 600`). Anything else is refused with a message naming the
+    /// file and the fix.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("cctoken-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("creds.json");
+    /// use std::os::unix::fs::PermissionsExt;
+    /// std::fs::write(&path, r#"{"client_id":"id","client_secret":"pw","token_url":"https://a.example/t"}"#)?;
+    /// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
+    /// let e = cctoken::Credentials::from_json_file(&path).unwrap_err();
+    /// assert!(e.to_string().contains("run `chmod 600"));
+    ///
+    /// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    /// let creds = cctoken::Credentials::from_json_file(&path)?;
+    /// assert_eq!(creds.client_id(), "id");
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Credentials`] naming the file and the problem: the file
-    /// cannot be read, is larger than 64 KiB, is too open, is not a JSON
-    /// object, or a member is missing, empty, of the wrong type or unknown;
-    /// or the values fail [`Credentials::new`].
+    /// cannot be read, is larger than 64 KiB, breaks the rules above, is not
+    /// a JSON object, or a member is missing, empty, of the wrong type or
+    /// unknown; or the values fail [`Credentials::new`].
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Credentials> {
-        load_json_file(path.as_ref(), None)
+        let path = path.as_ref();
+        Settings::from_file(path)?
+            .build(&|field| format!("{}: `{}` is missing", path.display(), field.file_member()))
     }
 
     /// As [`from_json_file`](Credentials::from_json_file), with
@@ -56,7 +74,14 @@ impl Credentials {
     ///
     /// As [`from_json_file`](Credentials::from_json_file).
     pub fn from_json_file_with_url(path: impl AsRef<Path>, token_url: &str) -> Result<Credentials> {
-        load_json_file(path.as_ref(), Some(token_url))
+        let path = path.as_ref();
+        let fallback = Settings {
+            token_url: Some(Setting::new(token_url.to_owned(), "the token URL given")),
+            ..Settings::default()
+        };
+        Settings::from_file(path)?
+            .over(fallback)
+            .build(&|field| format!("{}: `{}` is missing", path.display(), field.file_member()))
     }
 
     /// Loads credentials from the environment:
@@ -66,16 +91,17 @@ impl Credentials {
     /// | `CCTOKEN_TOKEN_URL` | required |
     /// | `CCTOKEN_CLIENT_ID` | required |
     /// | `CCTOKEN_CLIENT_SECRET` | the secret, or: |
-    /// | `CCTOKEN_CLIENT_SECRET_FILE` | a file holding it (one trailing newline is dropped; same permission rule as [`from_json_file`](Credentials::from_json_file)) |
+    /// | `CCTOKEN_CLIENT_SECRET_FILE` | a file holding it (a UTF-8 byte-order mark and one trailing newline are dropped; same file rules as [`from_json_file`](Credentials::from_json_file)) |
     /// | `CCTOKEN_SCOPE` | optional |
     /// | `CCTOKEN_AUDIENCE` | optional, sent as `audience` |
     ///
-    /// This is the only place cctoken reads the environment.
+    /// An empty variable counts as unset. This is the only place cctoken
+    /// reads the environment for credentials.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Credentials`] naming the variable: missing, empty, not
-    /// UTF-8, both secret variables set, or an unusable secret file.
+    /// [`ErrorKind::Credentials`] naming the variable: missing, not UTF-8,
+    /// both secret variables set, an unusable value or secret file.
     pub fn from_env() -> Result<Credentials> {
         from_lookup(|name| std::env::var_os(name))
     }
@@ -83,108 +109,79 @@ impl Credentials {
 
 /// [`Credentials::from_env`] over any lookup, for tests.
 pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Credentials> {
-    let var = |name: &str| -> Result<Option<String>> {
-        match lookup(name) {
-            None => Ok(None),
-            Some(v) => match v.into_string() {
-                Ok(s) if s.is_empty() => Ok(None),
-                Ok(s) => Ok(Some(s)),
-                Err(_) => Err(cred_error(format!("{name} is not valid UTF-8"))),
-            },
-        }
-    };
-    let required = |name: &str| -> Result<String> {
-        var(name)?.ok_or_else(|| cred_error(format!("{name} is not set")))
-    };
-    let url = required("CCTOKEN_TOKEN_URL")?;
-    let id = required("CCTOKEN_CLIENT_ID")?;
-    let secret = match (
-        var("CCTOKEN_CLIENT_SECRET")?,
-        var("CCTOKEN_CLIENT_SECRET_FILE")?,
-    ) {
-        (Some(s), None) => Secret::new(s),
-        (None, Some(path)) => read_secret_file(Path::new(&path))?,
-        (Some(_), Some(_)) => {
-            return Err(cred_error(
-                "both CCTOKEN_CLIENT_SECRET and CCTOKEN_CLIENT_SECRET_FILE are set; set one".into(),
-            ))
-        }
-        (None, None) => {
-            return Err(cred_error(
-                "neither CCTOKEN_CLIENT_SECRET nor CCTOKEN_CLIENT_SECRET_FILE is set".into(),
-            ))
-        }
-    };
-    let mut creds = Credentials::new(&url, &id, secret.expose())
-        .map_err(|e| cred_error(format!("from the environment: {e}")))?;
-    if let Some(scope) = var("CCTOKEN_SCOPE")? {
-        creds = creds.with_scope(&scope);
-    }
-    if let Some(audience) = var("CCTOKEN_AUDIENCE")? {
-        creds = creds.with_param("audience", &audience);
-    }
-    Ok(creds)
+    Settings::from_lookup(lookup)?.build(&|field| format!("{} is not set", field.variable()))
 }
 
-fn read_secret_file(path: &Path) -> Result<Secret> {
-    let mut text = read_private(path)?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    if text.is_empty() {
-        return Err(cred_error(format!(
-            "{}: secret file is empty",
-            path.display()
-        )));
-    }
-    Ok(Secret::new(text))
+/// A required setting, for "missing" messages.
+#[derive(Clone, Copy)]
+pub(crate) enum Field {
+    TokenUrl,
+    ClientId,
+    Secret,
 }
 
-/// Reads a small file (at most 64 KiB) that must be a regular file private
-/// to its owner: a credentials file, a secret file, the token cache.
-pub(crate) fn read_private(path: &Path) -> Result<String> {
-    let shown = path.display();
-    let not_regular = || cred_error(format!("{shown}: not a regular file"));
-    // Opening a FIFO would block until something writes to it: look first.
-    // (Errors of `metadata` are left to `open`, which names them.)
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return Err(not_regular());
-    }
-    let file = File::open(path).map_err(|e| cred_error(format!("{shown}: cannot open: {e}")))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| cred_error(format!("{shown}: cannot stat: {e}")))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(cred_error(format!(
-                "{shown}: permissions {mode:04o} are too open (group or others can access it); \
-                 run `chmod 600 {shown}`"
-            )));
+impl Field {
+    /// Its name in a credentials file.
+    pub(crate) fn file_member(self) -> &'static str {
+        match self {
+            Field::TokenUrl => "token_url",
+            Field::ClientId => "client_id",
+            Field::Secret => "client_secret",
         }
     }
-    if !meta.is_file() {
-        return Err(not_regular());
+
+    /// Its environment variable(s).
+    pub(crate) fn variable(self) -> &'static str {
+        match self {
+            Field::TokenUrl => "CCTOKEN_TOKEN_URL",
+            Field::ClientId => "CCTOKEN_CLIENT_ID",
+            Field::Secret => "neither CCTOKEN_CLIENT_SECRET nor CCTOKEN_CLIENT_SECRET_FILE",
+        }
     }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| cred_error(format!("{shown}: cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        zero_bytes(bytes);
-        return Err(cred_error(format!(
-            "{shown}: larger than {MAX_FILE_BYTES} bytes"
-        )));
+}
+
+/// A setting and where it came from (`--token-url`, `CCTOKEN_TOKEN_URL`,
+/// `creds.json: token_url`), named in errors about it.
+pub(crate) struct Setting<T> {
+    pub(crate) value: T,
+    pub(crate) from: String,
+}
+
+impl<T> Setting<T> {
+    pub(crate) fn new(value: T, from: impl Into<String>) -> Setting<T> {
+        Setting {
+            value,
+            from: from.into(),
+        }
     }
-    String::from_utf8(bytes).map_err(|e| {
-        zero_bytes(e.into_bytes());
-        cred_error(format!("{shown}: not valid UTF-8"))
-    })
+}
+
+/// Where the client secret is.
+pub(crate) enum SecretSource {
+    Value(Secret),
+    File(PathBuf),
+    /// `-`: standard input (the command's `--client-secret-file -`).
+    #[cfg_attr(
+        not(feature = "cli"),
+        allow(dead_code, reason = "only the command reads stdin")
+    )]
+    Stdin,
+    /// Two sources in one layer (both secret variables).
+    Conflict,
+}
+
+/// One layer of settings: the command's flags, the environment or a
+/// credentials file. Files named in a layer are read only if that layer's
+/// value wins.
+#[derive(Default)]
+pub(crate) struct Settings {
+    pub(crate) token_url: Option<Setting<String>>,
+    pub(crate) client_id: Option<Setting<String>>,
+    pub(crate) secret: Option<Setting<SecretSource>>,
+    pub(crate) scope: Option<Setting<String>>,
+    pub(crate) params: Vec<Setting<(String, String)>>,
+    pub(crate) encoding: Option<Setting<Encoding>>,
+    pub(crate) auth: Option<Setting<ClientAuth>>,
 }
 
 const FILE_MEMBERS: [&str; 7] = [
@@ -197,20 +194,137 @@ const FILE_MEMBERS: [&str; 7] = [
     "auth",
 ];
 
-fn load_json_file(path: &Path, default_url: Option<&str>) -> Result<Credentials> {
-    let mut text = read_private(path)?;
-    let result = parse_json(&text, &path.display().to_string(), default_url);
-    zero_string(&mut text);
-    result
+impl Settings {
+    /// `self` over `lower`: each setting present here wins; a parameter
+    /// named here replaces every value of that name below (so
+    /// `--param audience=…` replaces `CCTOKEN_AUDIENCE`, never adds to it).
+    pub(crate) fn over(self, lower: Settings) -> Settings {
+        let mut params: Vec<_> = lower
+            .params
+            .into_iter()
+            .filter(|p| !self.params.iter().any(|q| q.value.0 == p.value.0))
+            .collect();
+        params.extend(self.params);
+        Settings {
+            token_url: self.token_url.or(lower.token_url),
+            client_id: self.client_id.or(lower.client_id),
+            secret: self.secret.or(lower.secret),
+            scope: self.scope.or(lower.scope),
+            params,
+            encoding: self.encoding.or(lower.encoding),
+            auth: self.auth.or(lower.auth),
+        }
+    }
+
+    /// The environment's layer.
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Settings> {
+        let var = |name: &'static str| -> Result<Option<Setting<String>>> {
+            match lookup(name).map(OsString::into_string) {
+                None => Ok(None),
+                Some(Ok(s)) if s.is_empty() => Ok(None),
+                Some(Ok(s)) => Ok(Some(Setting::new(s, name))),
+                Some(Err(_)) => Err(cred_error(format!("{name} is not valid UTF-8"))),
+            }
+        };
+        let secret = match (
+            var("CCTOKEN_CLIENT_SECRET")?,
+            var("CCTOKEN_CLIENT_SECRET_FILE")?,
+        ) {
+            (Some(s), None) => Some(Setting::new(
+                SecretSource::Value(Secret::new(s.value)),
+                s.from,
+            )),
+            (None, Some(f)) => Some(Setting::new(SecretSource::File(f.value.into()), f.from)),
+            (Some(_), Some(_)) => Some(Setting::new(
+                SecretSource::Conflict,
+                "both CCTOKEN_CLIENT_SECRET and CCTOKEN_CLIENT_SECRET_FILE",
+            )),
+            (None, None) => None,
+        };
+        Ok(Settings {
+            token_url: var("CCTOKEN_TOKEN_URL")?,
+            client_id: var("CCTOKEN_CLIENT_ID")?,
+            secret,
+            scope: var("CCTOKEN_SCOPE")?,
+            params: var("CCTOKEN_AUDIENCE")?
+                .map(|a| Setting::new(("audience".to_owned(), a.value), a.from))
+                .into_iter()
+                .collect(),
+            encoding: None,
+            auth: None,
+        })
+    }
+
+    /// A credentials file's layer, read under the file rules.
+    pub(crate) fn from_file(path: &Path) -> Result<Settings> {
+        let mut text = files::read_secret_file(path, Sharing::Private)?;
+        let result = parse_json(&text, &path.display().to_string());
+        zero_string(&mut text);
+        result
+    }
+
+    /// The credentials these layers make. `missing` words the error for a
+    /// required setting no layer has.
+    pub(crate) fn build(self, missing: &dyn Fn(Field) -> String) -> Result<Credentials> {
+        let need = |s: Option<Setting<String>>, f: Field| s.ok_or_else(|| cred_error(missing(f)));
+        let url = need(self.token_url, Field::TokenUrl)?;
+        check_url(&url.value).map_err(|e| cred_error(format!("{}: {e}", url.from)))?;
+        let id = need(self.client_id, Field::ClientId)?;
+        let secret = self
+            .secret
+            .ok_or_else(|| cred_error(missing(Field::Secret)))?;
+        let secret = match secret.value {
+            SecretSource::Value(s) => s,
+            SecretSource::File(path) => read_secret(
+                files::read_secret_file(&path, Sharing::Private)?,
+                &path.display().to_string(),
+            )?,
+            SecretSource::Stdin => {
+                read_secret(files::read_stdin("standard input")?, "standard input")?
+            }
+            SecretSource::Conflict => {
+                return Err(cred_error(format!("{} are set; set one", secret.from)))
+            }
+        };
+        let mut creds = Credentials::new(&url.value, &id.value, secret.expose())
+            .map_err(|e| cred_error(format!("{}: {e}", id.from)))?;
+        if let Some(scope) = self.scope {
+            creds = creds.with_scope(&scope.value);
+        }
+        for param in &self.params {
+            creds = creds.with_param(&param.value.0, &param.value.1);
+        }
+        if let Some(encoding) = self.encoding {
+            creds = creds.with_encoding(encoding.value);
+        }
+        if let Some(auth) = self.auth {
+            creds = creds.with_auth(auth.value);
+        }
+        Ok(creds)
+    }
 }
 
-/// Credentials from the text of a `creds.json`; `shown` names the file in
+/// The secret in a secret file's text: a UTF-8 byte-order mark at the
+/// start and one trailing newline (LF or CRLF) are not part of it.
+fn read_secret(mut text: String, shown: &str) -> Result<Secret> {
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.is_empty() {
+        return Err(cred_error(format!("{shown}: the secret is empty")));
+    }
+    Ok(Secret::new(text))
+}
+
+/// The settings in the text of a `creds.json`; `shown` names the file in
 /// errors.
-pub(crate) fn parse_json(
-    text: &str,
-    shown: &str,
-    default_url: Option<&str>,
-) -> Result<Credentials> {
+pub(crate) fn parse_json(text: &str, shown: &str) -> Result<Settings> {
     let object = crate::parse::json_object(text.as_bytes(), "the file")
         .map_err(|why| cred_error(format!("{shown}: {why}")))?;
     if let Some(unknown) = object.names().find(|k| !FILE_MEMBERS.contains(k)) {
@@ -220,59 +334,60 @@ pub(crate) fn parse_json(
             FILE_MEMBERS.join(", ")
         )));
     }
-    let take = |name: &str| -> Result<Option<String>> {
+    let take = |name: &str| -> Result<Option<Setting<String>>> {
         match object.get(name) {
             None | Some(Member::Null) => Ok(None),
             Some(Member::String(s)) if s.is_empty() => {
                 Err(cred_error(format!("{shown}: `{name}` is empty")))
             }
-            Some(Member::String(s)) => Ok(Some(s.clone())),
+            Some(Member::String(s)) => {
+                Ok(Some(Setting::new(s.clone(), format!("{shown}: `{name}`"))))
+            }
             Some(_) => Err(cred_error(format!("{shown}: `{name}` is not a string"))),
         }
     };
-    let missing = |name: &str| cred_error(format!("{shown}: `{name}` is missing"));
-    let id = take("client_id")?.ok_or_else(|| missing("client_id"))?;
-    let secret = Secret::new(take("client_secret")?.ok_or_else(|| missing("client_secret"))?);
-    let url = match (take("token_url")?, default_url) {
-        (Some(url), _) => url,
-        (None, Some(url)) => url.to_owned(),
-        (None, None) => return Err(missing("token_url")),
-    };
-    let scope = take("scope")?;
-    let audience = take("audience")?;
-    let encoding = match take("encoding")?.as_deref() {
-        None | Some("form") => Encoding::Form,
-        Some("json") => Encoding::Json,
-        Some("multipart") => Encoding::Multipart,
-        Some(other) => {
-            return Err(cred_error(format!(
-                "{shown}: `encoding` is `{}`; expected form, json or multipart",
-                sanitize(other, 40)
-            )))
+    let choice = |name: &str, names: &[&str]| -> Result<Option<Setting<usize>>> {
+        let Some(s) = take(name)? else {
+            return Ok(None);
+        };
+        match names.iter().position(|n| *n == s.value) {
+            Some(i) => Ok(Some(Setting::new(i, s.from))),
+            None => Err(cred_error(format!(
+                "{shown}: `{name}` is `{}`; expected {}",
+                sanitize(&s.value, 40),
+                names.join(", ")
+            ))),
         }
     };
-    let auth = match take("auth")?.as_deref() {
-        None | Some("body") => ClientAuth::RequestBody,
-        Some("basic") => ClientAuth::Basic,
-        Some("basic-unencoded") => ClientAuth::BasicUnencoded,
-        Some(other) => {
-            return Err(cred_error(format!(
-                "{shown}: `auth` is `{}`; expected body, basic or basic-unencoded",
-                sanitize(other, 40)
-            )))
-        }
-    };
-    let mut creds = Credentials::new(&url, &id, secret.expose())
-        .map_err(|e| cred_error(format!("{shown}: {e}")))?
-        .with_encoding(encoding)
-        .with_auth(auth);
-    if let Some(scope) = scope {
-        creds = creds.with_scope(&scope);
-    }
-    if let Some(audience) = audience {
-        creds = creds.with_param("audience", &audience);
-    }
-    Ok(creds)
+    let encoding = choice("encoding", &["form", "json", "multipart"])?.map(|s| {
+        Setting::new(
+            [Encoding::Form, Encoding::Json, Encoding::Multipart][s.value],
+            s.from,
+        )
+    });
+    let auth = choice("auth", &["body", "basic", "basic-unencoded"])?.map(|s| {
+        Setting::new(
+            [
+                ClientAuth::RequestBody,
+                ClientAuth::Basic,
+                ClientAuth::BasicUnencoded,
+            ][s.value],
+            s.from,
+        )
+    });
+    Ok(Settings {
+        token_url: take("token_url")?,
+        client_id: take("client_id")?,
+        secret: take("client_secret")?
+            .map(|s| Setting::new(SecretSource::Value(Secret::new(s.value)), s.from)),
+        scope: take("scope")?,
+        params: take("audience")?
+            .map(|a| Setting::new(("audience".to_owned(), a.value), a.from))
+            .into_iter()
+            .collect(),
+        encoding,
+        auth,
+    })
 }
 
 #[cfg(test)]

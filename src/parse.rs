@@ -3,6 +3,7 @@
 //! and holds at most the parsed body plus the copies kept in the token.
 
 use crate::error::{find, sanitize, Error, ErrorKind, Result};
+use crate::redact::Redactor;
 use crate::token::{Token, MAX_LIFETIME};
 use crate::transport::Response;
 use miniserde::de::{Deserialize, Map, Seq, Visitor};
@@ -35,34 +36,42 @@ const OAUTH_TEXT: usize = 1000;
 ///   `Retry-After`, and for a non-JSON body a short sanitised excerpt.
 /// - A 2xx status: a [`Token`] if the body is a JSON object with a valid
 ///   `access_token`, else [`ErrorKind::InvalidResponse`].
+///
+/// Server text goes into an error only through `redactor` (see
+/// [`crate::redact`]); every error with a status carries `Retry-After`.
 pub(crate) fn token_response(
     response: &Response,
     cap: usize,
     issued: (Instant, SystemTime),
+    redactor: &Redactor,
 ) -> Result<Token> {
     let status = response.status();
+    let retry_after = retry_after_of(response.headers(), issued.1);
+    let fail = |e: Error| e.with_status(status).with_retry_after(retry_after);
     let body = response.body();
     if body.len() > cap {
-        return Err(Error::new(
+        return Err(fail(Error::new(
             ErrorKind::ResponseTooLarge,
             format!("body of {} bytes exceeds the {cap}-byte cap", body.len()),
-        )
-        .with_status(status));
+        )));
     }
-    let retry_after = response.header("retry-after").and_then(retry_after);
 
     if matches!(status, 301 | 302 | 303 | 307 | 308) {
-        let detail = match response.header("location") {
-            Some(to) => format!("to `{}`, not followed", sanitize(to, 200)),
+        let to = response
+            .header("location")
+            .map(|to| redactor.quote(to, 200));
+        let detail = match to {
+            Some(Some(to)) => format!("to `{to}`, not followed"),
+            Some(None) => format!("not followed ({WITHHELD})"),
             None => "not followed".to_owned(),
         };
-        return Err(Error::new(ErrorKind::Redirect, detail).with_status(status));
+        return Err(fail(Error::new(ErrorKind::Redirect, detail)));
     }
 
     let object = json_object(body, "body");
     if let Ok(object) = &object {
         if let Some(code) = object.get("error") {
-            return Err(oauth_error(code, object, status, retry_after));
+            return Err(fail(oauth_error(code, object, status, redactor)));
         }
     }
     if !(200..300).contains(&status) {
@@ -73,21 +82,20 @@ pub(crate) fn token_response(
             Err(_) if find(body, b"access_token").is_some() => {
                 "non-JSON body mentioning access_token (not shown)".to_owned()
             }
-            Err(_) => format!(
-                "body starts `{}`",
-                sanitize(
-                    &String::from_utf8_lossy(&body[..body.len().min(4 * EXCERPT)]),
-                    EXCERPT
-                )
-            ),
+            // The whole body is redacted before the excerpt is cut.
+            Err(_) => match redactor.quote(&String::from_utf8_lossy(body), EXCERPT) {
+                Some(excerpt) => format!("body starts `{excerpt}`"),
+                None => format!("non-JSON body ({WITHHELD})"),
+            },
         };
-        return Err(Error::new(ErrorKind::Http, detail)
-            .with_status(status)
-            .with_retry_after(retry_after));
+        return Err(fail(Error::new(ErrorKind::Http, detail)));
     }
-    let object = object.map_err(|why| Error::invalid(why).with_status(status))?;
-    token(&object, issued).map_err(|e| e.with_status(status))
+    let object = object.map_err(|why| fail(Error::invalid(why)))?;
+    token(&object, issued, redactor).map_err(fail)
 }
+
+/// Said instead of server text when a secret is too short to redact.
+const WITHHELD: &str = "server text withheld: a secret of this request is shorter than 8 bytes";
 
 /// The deepest nesting accepted, and the most top-level members: a token
 /// response has a handful of members and a few levels at most (RFC 9396
@@ -354,36 +362,34 @@ fn shape(text: &str) -> Shape {
     shape
 }
 
-fn oauth_error(
-    code: &Member,
-    object: &Members,
-    status: u16,
-    retry_after: Option<Duration>,
-) -> Error {
-    let text = |name: &str| match object.get(name) {
-        Some(Member::String(s)) => Some(sanitize(s, OAUTH_TEXT)),
-        _ => None,
-    };
+fn oauth_error(code: &Member, object: &Members, status: u16, redactor: &Redactor) -> Error {
     let code = match code {
-        Member::String(s) if !s.is_empty() => sanitize(s, OAUTH_TEXT),
+        Member::String(s) if !s.is_empty() => sanitize(&redactor.redact(s), OAUTH_TEXT),
         _ => {
             let kind = if (200..300).contains(&status) {
                 ErrorKind::InvalidResponse
             } else {
                 ErrorKind::Http
             };
-            return Error::new(kind, "`error` member is not a non-empty string")
-                .with_status(status)
-                .with_retry_after(retry_after);
+            return Error::new(kind, "`error` member is not a non-empty string");
         }
     };
-    Error::new(ErrorKind::OAuth, "")
-        .with_status(status)
-        .with_retry_after(retry_after)
-        .with_oauth(code, text("error_description"), text("error_uri"))
+    let text = |name: &str| match object.get(name) {
+        Some(Member::String(s)) => redactor.quote(s, OAUTH_TEXT),
+        _ => None,
+    };
+    let withheld = !redactor.quotes()
+        && ["error_description", "error_uri"]
+            .iter()
+            .any(|n| matches!(object.get(n), Some(Member::String(_))));
+    Error::new(ErrorKind::OAuth, if withheld { WITHHELD } else { "" }).with_oauth(
+        code,
+        text("error_description"),
+        text("error_uri"),
+    )
 }
 
-fn token(object: &Members, issued: (Instant, SystemTime)) -> Result<Token> {
+fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -> Result<Token> {
     let access_token = match object.get("access_token") {
         Some(Member::String(s)) if !s.is_empty() => s,
         Some(Member::String(_)) => return Err(Error::invalid("access_token is empty")),
@@ -400,10 +406,10 @@ fn token(object: &Members, issued: (Instant, SystemTime)) -> Result<Token> {
         None | Some(Member::Null) => {}
         Some(Member::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         Some(Member::String(t)) => {
-            return Err(Error::invalid(format!(
-                "token_type `{}` is not supported (only Bearer)",
-                sanitize(t, 40)
-            )))
+            return Err(Error::invalid(match redactor.quote(t, 40) {
+                Some(t) => format!("token_type `{t}` is not supported (only Bearer)"),
+                None => "token_type is not supported (only Bearer)".to_owned(),
+            }))
         }
         Some(_) => return Err(Error::invalid("token_type is not a string")),
     }
@@ -467,16 +473,78 @@ fn expires_in(value: &Member) -> Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
-/// `Retry-After` as delta-seconds (RFC 9110 §10.2.3). An HTTP-date is not
-/// read (clocks of client and server may differ): `None`.
-fn retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+/// `Retry-After` (RFC 9110 §10.2.3) from `headers`: delay-seconds, or an
+/// HTTP-date taken relative to the response's `Date` header when it has a
+/// valid one (so that the two clocks' difference does not matter), else to
+/// `now`. A date in the past means no wait.
+pub(crate) fn retry_after_of<'a>(
+    mut headers: impl Iterator<Item = (&'a str, &'a str)>,
+    now: SystemTime,
+) -> Option<Duration> {
+    let (mut value, mut date) = (None, None);
+    for (name, v) in headers.by_ref() {
+        if value.is_none() && name.eq_ignore_ascii_case("retry-after") {
+            value = Some(v.trim());
+        } else if date.is_none() && name.eq_ignore_ascii_case("date") {
+            date = http_date(v.trim());
+        }
+    }
+    let value = value?;
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
+    }
+    let at = http_date(value)?;
+    let reference = match date {
+        Some(date) => date,
+        None => now.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs(),
+    };
+    Some(Duration::from_secs(at.saturating_sub(reference)))
+}
+
+/// An HTTP-date (RFC 9110 §5.6.7) in any of its three forms, as seconds
+/// since the Unix epoch: `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate),
+/// `Sunday, 06-Nov-94 08:49:37 GMT` (RFC 850; a two-digit year is taken as
+/// 1970–2069) and `Sun Nov  6 08:49:37 1994` (asctime).
+pub(crate) fn http_date(text: &str) -> Option<u64> {
+    let mut parts = [""; 8];
+    let mut n = 0;
+    for part in text.split([' ', ',', '-', ':']).filter(|p| !p.is_empty()) {
+        *parts.get_mut(n)? = part;
+        n += 1;
+    }
+    let [day, month, year, h, m, s] = match (n, parts[7]) {
+        (8, "GMT") => [parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]],
+        (7, _) => [parts[2], parts[1], parts[6], parts[3], parts[4], parts[5]],
+        _ => return None,
+    };
+    let num = |t: &str, max: u64| -> Option<u64> {
+        let v = t.parse::<u64>().ok().filter(|v| *v <= max)?;
+        t.bytes().all(|b| b.is_ascii_digit()).then_some(v)
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
+    let year = match (year.len(), num(year, 9999)?) {
+        (2, y) if y < 70 => 2000 + y,
+        (2, y) => 1900 + y,
+        (4, y) if y >= 1970 => y,
+        _ => return None,
+    };
+    let (day, h, m, s) = (num(day, 31)?, num(h, 23)?, num(m, 59)?, num(s, 60)?);
+    if day == 0 {
         return None;
     }
-    Some(Duration::from_secs(
-        value.parse::<u64>().unwrap_or(u64::MAX),
-    ))
+    // Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
 }
 
 #[cfg(test)]

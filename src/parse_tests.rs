@@ -5,7 +5,16 @@ fn now() -> (Instant, SystemTime) {
 }
 
 fn parse(status: u16, body: &str) -> Result<Token> {
-    token_response(&Response::new(status, body), 64 * 1024, now())
+    token_response(
+        &Response::new(status, body),
+        64 * 1024,
+        now(),
+        &Redactor::none(),
+    )
+}
+
+fn respond(r: &Response, cap: usize) -> Result<Token> {
+    token_response(r, cap, now(), &Redactor::none())
 }
 
 fn kind(status: u16, body: &str) -> ErrorKind {
@@ -137,7 +146,7 @@ fn bom_is_tolerated() {
 #[test]
 fn non_utf8_body_is_invalid() {
     let r = Response::new(200, b"{\"access_token\":\"\xff\"}".to_vec());
-    let e = token_response(&r, 1024, now()).unwrap_err();
+    let e = respond(&r, 1024).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidResponse);
     assert!(e.to_string().contains("UTF-8"), "{e}");
 }
@@ -158,7 +167,7 @@ fn duplicate_other_member_is_invalid() {
 #[test]
 fn body_over_cap_is_too_large() {
     let r = Response::new(200, vec![b' '; 11]);
-    let e = token_response(&r, 10, now()).unwrap_err();
+    let e = respond(&r, 10).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ResponseTooLarge);
 }
 
@@ -169,7 +178,7 @@ fn oauth_error_fields_and_retry_after() {
         r#"{"error":"temporarily_unavailable","error_description":"try\r\nlater","error_uri":"/x"}"#,
     )
     .with_header("Retry-After", "7");
-    let e = token_response(&r, 1024, now()).unwrap_err();
+    let e = respond(&r, 1024).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OAuth);
     assert_eq!(e.status(), Some(503));
     assert_eq!(e.oauth_error(), Some("temporarily_unavailable"));
@@ -192,18 +201,102 @@ fn html_excerpt_is_short_and_escaped() {
 #[test]
 fn redirect_names_location() {
     let r = Response::new(302, "").with_header("Location", "https://elsewhere/token");
-    let e = token_response(&r, 1024, now()).unwrap_err();
+    let e = respond(&r, 1024).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Redirect);
     assert!(e.to_string().contains("https://elsewhere/token"), "{e}");
 }
 
+fn retry_after(value: &str) -> Option<Duration> {
+    // 2015-10-21 07:27:00 UTC, a minute before the dates below.
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_420);
+    retry_after_of([("Retry-After", value)].into_iter(), now)
+}
+
 #[test]
-fn retry_after_forms() {
+fn retry_after_delay_seconds() {
     assert_eq!(retry_after("60"), Some(Duration::from_secs(60)));
     assert_eq!(retry_after(" 2 "), Some(Duration::from_secs(2)));
-    assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     assert_eq!(retry_after("-1"), None);
     assert_eq!(retry_after(""), None);
+    assert_eq!(retry_after("1.5"), None);
+    assert_eq!(
+        retry_after("99999999999999999999999"),
+        Some(Duration::from_secs(u64::MAX))
+    );
+}
+
+/// Item 7 of issue 11: all three HTTP-date forms of RFC 9110 §5.6.7.
+#[test]
+fn retry_after_http_date_forms() {
+    let minute = Some(Duration::from_secs(60));
+    assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), minute);
+    assert_eq!(retry_after("Wednesday, 21-Oct-15 07:28:00 GMT"), minute);
+    assert_eq!(retry_after("Wed Oct 21 07:28:00 2015"), minute);
+    // In the past: no wait.
+    assert_eq!(
+        retry_after("Wed, 21 Oct 2015 07:00:00 GMT"),
+        Some(Duration::ZERO)
+    );
+    for bad in [
+        "Wed, 21 Oct 2015 07:28:00 PST",
+        "Wed, 32 Oct 2015 07:28:00 GMT",
+        "Wed, 21 Foo 2015 07:28:00 GMT",
+        "Wed, 21 Oct 2015 24:28:00 GMT",
+        "Wed, 21 Oct 1969 07:28:00 GMT",
+        "tomorrow",
+        "Wed, 21 Oct 2015 07:28:00 GMT extra",
+    ] {
+        assert_eq!(retry_after(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn http_date_known_values() {
+    assert_eq!(http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+    assert_eq!(
+        http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+        Some(784_111_777)
+    );
+    assert_eq!(
+        http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+        Some(784_111_777)
+    );
+    assert_eq!(http_date("Sun Nov  6 08:49:37 1994"), Some(784_111_777));
+    assert_eq!(
+        http_date("Tue, 29 Feb 2028 12:00:00 GMT"),
+        Some(1_835_438_400)
+    );
+}
+
+#[test]
+fn retry_after_date_counts_from_the_date_header() {
+    // The local clock is a day off; the server's own Date header is used.
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_420 + 86_400);
+    let headers = [
+        ("Date", "Wed, 21 Oct 2015 07:27:30 GMT"),
+        ("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+    ];
+    assert_eq!(
+        retry_after_of(headers.into_iter(), now),
+        Some(Duration::from_secs(30))
+    );
+}
+
+#[test]
+fn retry_after_on_too_large_and_oauth_bodies_of_any_status() {
+    let r = Response::new(429, vec![b'x'; 20]).with_header("Retry-After", "3");
+    let e = respond(&r, 10).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ResponseTooLarge);
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+    assert!(e.is_transient());
+    let r = Response::new(429, r#"{"error":"too_many_requests"}"#).with_header("Retry-After", "4");
+    let e = respond(&r, 1024).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OAuth);
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(4)));
+    assert!(
+        e.is_transient(),
+        "a 429 is transient whatever the body says"
+    );
 }
 
 #[test]
@@ -213,7 +306,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    let e = token_response(&Response::new(200, body), 1 << 20, now()).unwrap_err();
+    let e = respond(&Response::new(200, body), 1 << 20).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidResponse);
 }
 

@@ -135,6 +135,8 @@ struct Config {
     default_lifetime: Duration,
     retry: Retry,
     cache: Option<Arc<FileCache>>,
+    /// Fetch even when the file cache holds a token (`cctoken --refresh`).
+    ignore_cached: bool,
 }
 
 impl Default for Config {
@@ -144,6 +146,7 @@ impl Default for Config {
             default_lifetime: DEFAULT_LIFETIME,
             retry: Retry::default(),
             cache: None,
+            ignore_cached: false,
         }
     }
 }
@@ -512,16 +515,29 @@ impl TokenSource {
     /// answered 401 to it), so that the next [`token`](TokenSource::token)
     /// fetches a new one. A token that was already replaced is ignored, so
     /// many threads reporting the same dead token cause one fetch.
+    ///
+    /// With a [file cache](TokenSource::with_file_cache), the file is
+    /// removed too if it holds the same token, so that the next process
+    /// does not pick up the refused token either (waiting for the file's
+    /// lock at most the request timeout; past it, the file is left alone).
     pub fn invalidate(&self, token: &Token) {
-        let mut state = self.lock();
-        if state
-            .current
-            .as_ref()
-            .is_some_and(|c| c.token.same_as(token))
         {
-            state.current = None;
-            state.cool_down = None;
-            self.shared.generation.fetch_add(1, Ordering::Release);
+            let mut state = self.lock();
+            if state
+                .current
+                .as_ref()
+                .is_some_and(|c| c.token.same_as(token))
+            {
+                state.current = None;
+                state.cool_down = None;
+                self.shared.generation.fetch_add(1, Ordering::Release);
+            }
+        }
+        let s = &*self.shared;
+        if let Some(cache) = &s.config.cache {
+            if let Ok(Some(_lock)) = cache.lock(s.credentials.timeout(), &*s.clock) {
+                cache.forget(token);
+            }
         }
     }
 }
@@ -542,8 +558,14 @@ impl Fetcher<'_> {
         let Some(cache) = &self.config.cache else {
             return self.fetch_with_retry();
         };
-        let _lock = cache.lock()?;
-        if let Some(token) = cache.load(self.credentials, self.clock) {
+        let Some(_lock) = cache.lock(self.credentials.timeout(), self.clock)? else {
+            // Another process held the lock for a whole request timeout
+            // (stuck, or a slow endpoint): fetch without the cache rather
+            // than wait longer.
+            return self.fetch_with_retry();
+        };
+        let cached = cache.load(self.credentials, self.clock)?;
+        if let Some(token) = cached.filter(|_| !self.config.ignore_cached) {
             return Ok(token);
         }
         let token = self.fetch_with_retry()?;
@@ -591,9 +613,11 @@ impl Fetcher<'_> {
 pub(crate) fn token_once(
     credentials: &Credentials,
     cache: Option<std::path::PathBuf>,
+    ignore_cached: bool,
 ) -> Result<Token> {
     let config = Config {
         cache: cache.map(|path| Arc::new(FileCache::new(path))),
+        ignore_cached,
         ..Config::default()
     };
     Fetcher {

@@ -38,6 +38,7 @@ fn cached_refresh_point() {
         default_lifetime: Duration::from_secs(3600),
         retry: Retry::none(),
         cache: None,
+        ignore_cached: false,
     };
     let token = |life: Option<u64>| {
         Token::new(

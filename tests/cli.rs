@@ -336,35 +336,27 @@ fn eight_processes_on_a_cold_cache_send_one_request() {
 }
 
 #[test]
-fn bad_cache_files_are_ignored_and_rewritten() {
+fn damaged_cache_files_of_ours_are_ignored_and_rewritten() {
     let server = token_server();
     let dir = TempDir::new("cachebad");
     let cache = dir.path().join("token.json");
     let path = cache.to_str().unwrap();
-    // A good cache for other credentials (another client id).
+    // A good cache for other credentials (another scope).
     let other = {
         let o = run(&server, &dir, &["--cache", path, "--scope", "other"]);
         check(&o, 0);
         std::fs::read_to_string(&cache).unwrap()
     };
     let good_len = other.len();
-    let cases: [(&str, String, u32); 4] = [
-        ("truncated", other[..good_len / 2].to_owned(), 0o600),
-        ("bad JSON", "{not json".to_owned(), 0o600),
-        ("other credentials", other.clone(), 0o600),
-        ("mode 644", other.clone(), 0o644),
+    let cases: [(&str, String); 2] = [
+        ("truncated", other[..good_len / 2].to_owned()),
+        ("other credentials", other.clone()),
     ];
     let mut expected = server.count();
-    for (what, text, file_mode) in cases {
+    for (what, text) in cases {
         std::fs::write(&cache, &text).unwrap();
-        set_mode(&cache, file_mode);
-        // The mode-644 case holds a token for these very credentials.
-        let extra: &[&str] = if what == "mode 644" {
-            &["--cache", path, "--scope", "other"]
-        } else {
-            &["--cache", path]
-        };
-        let o = run(&server, &dir, extra);
+        set_mode(&cache, 0o600);
+        let o = run(&server, &dir, &["--cache", path]);
         check(&o, 0);
         expected += 1;
         assert_eq!(
@@ -379,6 +371,49 @@ fn bad_cache_files_are_ignored_and_rewritten() {
             serde_json::from_str::<serde_json::Value>(&rewritten).is_ok(),
             "{what}"
         );
+    }
+}
+
+/// Files the command did not write, or that break the file rules, stop it
+/// with exit status 3 and a message naming the file and the fix; the file
+/// is left as it was and nothing is fetched.
+#[test]
+fn foreign_or_open_cache_files_are_refused_and_kept() {
+    let server = token_server();
+    let dir = TempDir::new("cacheforeign");
+    let cache = dir.path().join("token.json");
+    let path = cache.to_str().unwrap();
+    let o = run(&server, &dir, &["--cache", path]);
+    check(&o, 0);
+    let ours = std::fs::read_to_string(&cache).unwrap();
+    let before = server.count();
+    for (what, text, file_mode, needle) in [
+        (
+            "the secret file by mistake",
+            format!("{SECRET}\n"),
+            0o600,
+            "not a token cache file",
+        ),
+        (
+            "bad JSON",
+            "{not json".to_owned(),
+            0o600,
+            "not a token cache file",
+        ),
+        ("mode 644", ours.clone(), 0o644, "chmod 600"),
+    ] {
+        std::fs::write(&cache, &text).unwrap();
+        set_mode(&cache, file_mode);
+        let o = run(&server, &dir, &["--cache", path]);
+        check(&o, 3);
+        assert!(stderr(&o).contains(needle), "{what}: {}", stderr(&o));
+        assert!(stderr(&o).contains(path), "{what}: names the file");
+        assert_eq!(
+            std::fs::read_to_string(&cache).unwrap(),
+            text,
+            "{what}: kept"
+        );
+        assert_eq!(server.count(), before, "{what}: nothing fetched");
     }
 }
 

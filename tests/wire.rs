@@ -497,6 +497,21 @@ fn path_and_query_of_the_url_are_the_request_target() {
     );
 }
 
+/// Item 8 of issue 11: a URL with a query and no path goes out as
+/// `/?query`, not `?query`.
+#[test]
+fn query_without_a_path_gets_the_root_path() {
+    let server = token_server();
+    let url = format!("http://{}?tenant=x", server.addr());
+    let creds = Credentials::new(&url, "id", "secret").unwrap();
+    assert_eq!(
+        creds.token_url(),
+        format!("http://{}/?tenant=x", server.addr())
+    );
+    let c = fetch_once(&server, &creds);
+    assert_eq!(c.request_line(), "POST /?tenant=x HTTP/1.1");
+}
+
 #[test]
 fn repeated_resource_repeats_the_form_field() {
     let server = token_server();

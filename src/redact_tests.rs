@@ -1,0 +1,136 @@
+use super::*;
+
+fn r(secret: &str) -> Redactor {
+    Redactor::none().secret(secret)
+}
+
+/// Redacts `text` and checks that `secret`'s bytes are gone.
+fn gone(secret: &str, text: &str) -> String {
+    let out = r(secret).redact(text);
+    assert!(out.contains(REDACTED), "{text:?} -> {out:?}");
+    assert!(!out.contains(secret), "{out}");
+    out
+}
+
+#[test]
+fn raw() {
+    assert_eq!(gone("s3cret+/=key", "got s3cret+/=key!"), "got [redacted]!");
+}
+
+#[test]
+fn percent_upper_and_lower_hex() {
+    assert_eq!(gone("a+b/c=d e", "x=a%2Bb%2Fc%3Dd%20e&y"), "x=[redacted]&y");
+    assert_eq!(gone("a+b/c=d e", "x=a%2bb%2fc%3dd%20e&y"), "x=[redacted]&y");
+}
+
+#[test]
+fn form_plus_for_space() {
+    assert_eq!(
+        gone("pass word!", "secret=pass+word%21"),
+        "secret=[redacted]"
+    );
+}
+
+#[test]
+fn json_escapes() {
+    assert_eq!(
+        gone("q\"uo\\te/é", r#"{"s":"q\"uo\\te\/\u00e9"}"#),
+        r#"{"s":"[redacted]"}"#
+    );
+    assert_eq!(gone("tab\there!", r"tab\u0009here!"), "[redacted]");
+    // A character outside the BMP as a surrogate pair.
+    assert_eq!(gone("key-😀-key", r"key-\ud83d\ude00-key"), "[redacted]");
+}
+
+#[test]
+fn html_entities() {
+    assert_eq!(
+        gone("a&b<c>\"d'e+", "<p>a&amp;b&lt;c&gt;&quot;d&#39;e&#x2B;</p>"),
+        "<p>[redacted]</p>"
+    );
+}
+
+#[test]
+fn mixed_encodings_in_one_echo() {
+    assert_eq!(gone("p%+ &x\"y", r#"p%25%2B+&amp;x\"y"#), "[redacted]");
+}
+
+#[test]
+fn secret_that_looks_like_an_escape() {
+    assert_eq!(gone("ab%25cdefgh", "[ab%25cdefgh]"), "[[redacted]]");
+    assert_eq!(gone("ab%25cdefgh", "[ab%2525cdefgh]"), "[[redacted]]");
+    assert_eq!(gone("a+b+c+d+e", "a+b+c+d+e"), "[redacted]");
+}
+
+#[test]
+fn echo_cut_at_the_end_of_the_text() {
+    assert_eq!(gone("0123456789abcdef", "echo: 01234"), "echo: [redacted]");
+    // Fewer than 4 bytes: too common to call a secret.
+    assert_eq!(r("0123456789abcdef").redact("echo: 012"), "echo: 012");
+}
+
+#[test]
+fn every_occurrence_and_nothing_else() {
+    let out = r("s3cret-8f2a").redact("s3cret-8f2a and s3cret%2D8f2a; s3cret-8f and on");
+    assert_eq!(out, "[redacted] and [redacted]; s3cret-8f and on");
+}
+
+#[test]
+fn basic_literal() {
+    let red = Redactor::none()
+        .secret("pw-long-enough")
+        .literal("aWQ6cHc=");
+    assert_eq!(
+        red.redact("Authorization: Basic aWQ6cHc="),
+        "Authorization: Basic [redacted]"
+    );
+}
+
+#[test]
+fn short_secret_turns_quoting_off_but_still_redacts_codes() {
+    let red = r("abc1234");
+    assert!(!red.quotes());
+    assert_eq!(red.quote("anything", 100), None);
+    assert_eq!(red.redact("bad abc1234"), "bad [redacted]");
+    let red = r("abcd1234");
+    assert!(red.quotes());
+    assert_eq!(
+        red.quote("x abcd1234 y", 100).as_deref(),
+        Some("x [redacted] y")
+    );
+}
+
+#[test]
+fn redaction_happens_before_the_cut() {
+    let secret = "0123456789abcdef";
+    let text = format!("{}{secret}", "x".repeat(95));
+    let quoted = r(secret).quote(&text, 100).unwrap();
+    assert!(!quoted.contains("01234"), "{quoted}");
+}
+
+#[test]
+fn multibyte_text_around_a_match_stays_valid() {
+    assert_eq!(gone("é-secret-é", "«é-secret-é»"), "«[redacted]»");
+}
+
+#[test]
+fn hostile_escapes_do_not_panic() {
+    let red = r("secret-secret");
+    for text in [
+        "%",
+        "%z",
+        "\\",
+        "\\u",
+        "\\ud800",
+        "\\ud800\\u",
+        "\\ud800\\u0041",
+        "&",
+        "&#;",
+        "&#x;",
+        "&#99999999999;",
+        "&#x110000;",
+        "&unknown;",
+    ] {
+        let _ = red.redact(text);
+    }
+}
