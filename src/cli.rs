@@ -134,6 +134,28 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
+/// Whether standard output was closed when the command started. Rust's
+/// runtime then opens `/dev/null` read-write in its place, so that writes
+/// succeed into nothing; a `>/dev/null` redirection opens it write-only.
+/// (`1<>/dev/null` looks the same and is taken for closed.)
+fn was_closed(out: &std::fs::File) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let null = out
+        .metadata()
+        .is_ok_and(|m| m.file_type().is_char_device() && m.rdev() == 0x103);
+    if !null {
+        return false;
+    }
+    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
+        return false;
+    };
+    let flags = info
+        .lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok());
+    flags.is_some_and(|f| f & 0o3 == 0o2)
+}
+
 /// An error and its causes on one line (`source()` chains from the
 /// transport: the I/O or TLS error behind a failed request).
 fn describe(e: &Error) -> String {
@@ -351,6 +373,11 @@ fn run(args: &Args) -> Result<(), Failure> {
         .try_clone_to_owned()
         .map(std::fs::File::from)
         .map_err(Failure::Output)?;
+    if was_closed(&out) {
+        return Err(Failure::Output(std::io::Error::other(
+            "it is closed (the shell's `>&-`)",
+        )));
+    }
     let token = token_once(
         &credentials(args)?,
         args.cache.as_ref().map(Into::into),

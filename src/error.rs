@@ -179,6 +179,11 @@ impl Error {
         self
     }
 
+    /// The detail text alone, without the kind's phrase.
+    pub(crate) fn detail(&self) -> &str {
+        &self.inner.detail
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind

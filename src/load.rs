@@ -268,7 +268,7 @@ impl Settings {
     pub(crate) fn build(self, missing: &dyn Fn(Field) -> String) -> Result<Credentials> {
         let need = |s: Option<Setting<String>>, f: Field| s.ok_or_else(|| cred_error(missing(f)));
         let url = need(self.token_url, Field::TokenUrl)?;
-        check_url(&url.value).map_err(|e| cred_error(format!("{}: {e}", url.from)))?;
+        check_url(&url.value).map_err(|e| cred_error(format!("{}: {}", url.from, e.detail())))?;
         let id = need(self.client_id, Field::ClientId)?;
         let secret = self
             .secret

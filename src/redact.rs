@@ -24,9 +24,9 @@ const REDACTED: &str = "[redacted]";
 
 /// The secrets of one request, and whether server text may be quoted.
 pub(crate) struct Redactor {
-    /// Matched with every encoding.
+    /// The secrets.
     secrets: Vec<Vec<u8>>,
-    /// Matched as they are (Basic header values).
+    /// Other values that carry a secret (Basic credentials).
     literals: Vec<String>,
     quote: bool,
 }
@@ -72,35 +72,162 @@ impl Redactor {
     /// characters escaped, cut to `max` characters. `None` when no server
     /// text may be quoted.
     pub(crate) fn quote(&self, text: &str, max: usize) -> Option<String> {
-        self.quote.then(|| sanitize(&self.redact(text), max))
+        self.quote
+            .then(|| sanitize(&self.redact_upto(text, max.saturating_add(1)), max))
     }
 
     /// `text` with every secret redacted, in any of the forms above, even
     /// when quoting is off (for an OAuth error code).
     pub(crate) fn redact(&self, text: &str) -> String {
+        self.redact_upto(text, usize::MAX)
+    }
+
+    /// The first `limit` characters of [`redact`](Redactor::redact)'s
+    /// result: the scan stops there, so an excerpt costs its own length,
+    /// not the body's (a match that starts inside is still followed to its
+    /// end).
+    fn redact_upto(&self, text: &str, limit: usize) -> String {
         let bytes = text.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        'scan: while i < bytes.len() {
-            for literal in &self.literals {
-                if bytes[i..].starts_with(literal.as_bytes()) {
+        let reader = Reader {
+            text: bytes,
+            budget: std::cell::Cell::new(WORK),
+        };
+        let needles: Vec<&[u8]> = self
+            .secrets
+            .iter()
+            .map(Vec::as_slice)
+            .chain(self.literals.iter().map(|l| l.as_bytes()))
+            .collect();
+        let mut out = Vec::with_capacity(bytes.len().min(limit.saturating_mul(4)));
+        let (mut i, mut chars) = (0, 0);
+        'scan: while i < bytes.len() && chars < limit {
+            for needle in &needles {
+                if let Some(end) = reader.match_at(i, needle) {
                     out.extend_from_slice(REDACTED.as_bytes());
-                    i += literal.len();
-                    continue 'scan;
-                }
-            }
-            for secret in &self.secrets {
-                if let Some(end) = match_at(bytes, i, secret) {
-                    out.extend_from_slice(REDACTED.as_bytes());
+                    chars += REDACTED.len();
                     i = end;
                     continue 'scan;
                 }
             }
+            // Count characters, not bytes: a UTF-8 continuation byte
+            // (0b10xxxxxx) does not start one.
+            if bytes[i] & 0xc0 != 0x80 {
+                chars += 1;
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        // Finish the character the limit fell in.
+        while i < bytes.len() && bytes[i] & 0xc0 == 0x80 {
             out.push(bytes[i]);
             i += 1;
         }
         // A redaction may end inside a multi-byte character of the text.
         String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// Escapes decoded within escapes, at most: a form-encoded body echoed
+/// percent-encoded (`%253D`), JSON inside JSON (`\\\\`), and one more.
+const DEPTH: usize = 3;
+/// Nested decodings tried per text before only single escapes are (a
+/// hostile text of nothing but `%` would otherwise cost 12³ per byte).
+const WORK: u32 = 1 << 20;
+
+/// One decoded byte sequence of the text (at most 4 bytes: one UTF-8
+/// character), and where in the text it ends.
+type Unit = ([u8; 4], usize, usize);
+
+/// Reads a text at any depth of escaping, byte position by position.
+struct Reader<'a> {
+    text: &'a [u8],
+    budget: std::cell::Cell<u32>,
+}
+
+impl Reader<'_> {
+    /// The first unit of the text from `i` decoded `depth` times.
+    fn unit(&self, i: usize, depth: usize) -> Option<Unit> {
+        let first = *self.text.get(i)?;
+        let raw = ([first, 0, 0, 0], 1, i + 1);
+        // Only `%`, `+`, `\` and `&` start an escape, at any depth.
+        if depth == 0 || !matches!(first, b'%' | b'+' | b'\\' | b'&') {
+            return Some(raw);
+        }
+        if depth > 1 {
+            let left = self.budget.get();
+            if left == 0 {
+                return self.unit(i, 1);
+            }
+            self.budget.set(left - 1);
+        }
+        // Enough of the stream one level less decoded for one escape.
+        let (mut bytes, mut ends, mut m, mut at) = ([0u8; 16], [0usize; 16], 0, i);
+        while m < 12 {
+            let Some((b, n, end)) = self.unit(at, depth - 1) else {
+                break;
+            };
+            for &byte in &b[..n] {
+                bytes[m] = byte;
+                ends[m] = end;
+                m += 1;
+            }
+            at = end;
+        }
+        let mut out = [0u8; 4];
+        match decode(&bytes[..m], 0, &mut out) {
+            Some((n, used)) => Some((out, n, ends[used - 1])),
+            None => self.unit(i, depth - 1),
+        }
+    }
+
+    /// The distinct readings of the text at `i` (as it is, and decoded up
+    /// to [`DEPTH`] times) that the needle's bytes from `k` begin with.
+    fn readings(&self, i: usize, needle: &[u8], k: usize) -> Vec<(usize, usize)> {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for depth in 0..=DEPTH {
+            if let Some((b, n, end)) = self.unit(i, depth) {
+                if needle[k..].starts_with(&b[..n]) && !found.contains(&(n, end)) {
+                    found.push((n, end));
+                }
+            }
+        }
+        found
+    }
+
+    /// Where a match of `needle` starting at `start` ends, reading each of
+    /// its bytes from the text as it is or as an escape (nested up to
+    /// [`DEPTH`]) decoding to it, in any combination: a depth-first search
+    /// that remembers dead ends, so it costs at most the text's length times
+    /// the needle's. A text that ends after 4 bytes of the needle matched
+    /// (an echo cut short) counts as a match.
+    fn match_at(&self, start: usize, needle: &[u8]) -> Option<usize> {
+        // Frames: position in the text, in the needle, and the readings
+        // left to try there.
+        let mut stack = vec![(start, 0, self.readings(start, needle, 0))];
+        let mut dead: Vec<(usize, usize)> = Vec::new();
+        while let Some((i, k, choices)) = stack.last_mut() {
+            let (i, k) = (*i, *k);
+            let Some((n, end)) = choices.pop() else {
+                dead.push((i, k));
+                stack.pop();
+                continue;
+            };
+            let (k, i) = (k + n, end);
+            if k == needle.len() {
+                return Some(i);
+            }
+            if i >= self.text.len() {
+                if k >= 4 {
+                    return Some(i);
+                }
+                continue;
+            }
+            if !dead.contains(&(i, k)) {
+                let next = self.readings(i, needle, k);
+                stack.push((i, k, next));
+            }
+        }
+        None
     }
 }
 
@@ -113,34 +240,6 @@ impl Drop for Redactor {
             crate::secret::zero_string(literal);
         }
     }
-}
-
-/// Where a match of `secret` starting at `text[start]` ends, reading each
-/// of the secret's bytes from the text as it is or as an escape decoding
-/// to it. A text that ends after 4 bytes of the secret matched (an echo
-/// cut short) counts as a match.
-fn match_at(text: &[u8], start: usize, secret: &[u8]) -> Option<usize> {
-    let (mut i, mut k) = (start, 0);
-    let mut buf = [0u8; 4];
-    while k < secret.len() {
-        if i >= text.len() {
-            return (k >= 4).then_some(i);
-        }
-        // An escape that decodes to the secret's next bytes, else the byte
-        // as it is (a secret may itself contain `%`, `+`, `\` or `&`).
-        match decode(text, i, &mut buf) {
-            Some((n, used)) if secret[k..].starts_with(&buf[..n]) => {
-                k += n;
-                i += used;
-            }
-            _ if text[i] == secret[k] => {
-                k += 1;
-                i += 1;
-            }
-            _ => return None,
-        }
-    }
-    Some(i)
 }
 
 fn hex_digit(b: u8) -> Option<u32> {

@@ -101,6 +101,20 @@ fn short_secret_turns_quoting_off_but_still_redacts_codes() {
 }
 
 #[test]
+fn quote_stops_after_the_excerpt_but_finishes_a_match() {
+    let secret = "0123456789abcdef";
+    let text = format!("{}{secret}{}", "x".repeat(98), "y".repeat(5000));
+    assert_eq!(
+        r(secret).quote(&text, 100).unwrap(),
+        format!("{}[r…", "x".repeat(98))
+    );
+    assert_eq!(
+        r(secret).quote("é".repeat(300).as_str(), 100).unwrap(),
+        format!("{}…", "é".repeat(100))
+    );
+}
+
+#[test]
 fn redaction_happens_before_the_cut() {
     let secret = "0123456789abcdef";
     let text = format!("{}{secret}", "x".repeat(95));
@@ -132,5 +146,41 @@ fn hostile_escapes_do_not_panic() {
         "&unknown;",
     ] {
         let _ = red.redact(text);
+    }
+}
+
+#[test]
+fn nested_encodings_of_every_kind() {
+    // A form-encoded body echoed percent-encoded again.
+    assert_eq!(gone("ab%25cdefgh", "[ab%2525cdefgh]"), "[[redacted]]");
+    assert_eq!(
+        gone("a+b=c/d e!", "x=a%252Bb%253Dc%252Fd%2520e%2521"),
+        "x=[redacted]"
+    );
+    // JSON inside JSON, with a raw `%49` of the secret's own.
+    assert_eq!(gone(r"K^\Lie%49x;n8$", r"K^\\\\Lie%49x;n8$"), "[redacted]");
+    // JSON escapes inside an HTML page.
+    assert_eq!(gone("q\"uote<me>", "q\\&quot;uote&lt;me&gt;"), "[redacted]");
+}
+
+/// Texts made of nothing but escape introducers, at the body cap: the
+/// search ends (the dead ends it remembers and the work budget bound it).
+#[test]
+fn hostile_texts_at_the_cap_end() {
+    for (secret, unit) in [
+        ("%%%%%%%%%%%%%%%%", "%25"),
+        ("%%%%%%%%%%%%%%%%", "%"),
+        ("\\\\\\\\\\\\\\\\", "\\\\"),
+        ("&&&&&&&&&&&&&&&&", "&amp;"),
+        ("++++++++", "%2B+"),
+    ] {
+        // As an error quotes a body: the whole body, for an excerpt.
+        let text = unit.repeat(64 * 1024 / unit.len());
+        let quoted = r(secret).quote(&text, 1000).unwrap();
+        assert!(quoted.chars().count() <= 1001, "{}", quoted.len());
+        // Redacted whole, a shorter one.
+        let text = unit.repeat(4096 / unit.len());
+        let out = r(secret).redact(&text);
+        assert!(out.len() <= text.len() + REDACTED.len());
     }
 }

@@ -323,7 +323,10 @@ impl Transport for HttpTransport {
         // `minreq_panicked`): contain it.
         let mut lazy = catch_unwind(AssertUnwindSafe(|| req.send_lazy()))
             .map_err(|_| minreq_panicked())?
-            .map_err(from_minreq)?;
+            .map_err(|e| match from_minreq(e) {
+                e if e.kind() == ErrorKind::Connect => unresolved(&request.url).unwrap_or(e),
+                e => e,
+            })?;
         // In builds without overflow checks the same bug wraps the budget
         // instead, and minreq reads any amount of headers: refuse them here.
         let header_bytes = size_of_headers(&lazy.headers);
@@ -442,6 +445,26 @@ fn declared_length(headers: &[(String, String)]) -> std::result::Result<Option<u
     Ok(declared)
 }
 
+/// After a failed connection: an error naming the host when its name does
+/// not resolve (minreq reports that as an uncategorised I/O error).
+fn unresolved(url: &str) -> Option<Error> {
+    use std::net::ToSocketAddrs;
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse().ok()?),
+        None => (authority, if url.starts_with("https") { 443 } else { 80 }),
+    };
+    let failure = (host, port).to_socket_addrs().err()?;
+    Some(
+        Error::new(
+            ErrorKind::Connect,
+            format!("cannot resolve host name `{host}`"),
+        )
+        .with_source(failure),
+    )
+}
+
 /// Bytes of a header block as sent (`name: value` and CRLF).
 fn size_of_headers(headers: &[(String, String)]) -> usize {
     headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum()
@@ -462,6 +485,8 @@ fn minreq_panicked() -> Error {
 /// default in a `OnceLock`, so after the first request this is one load.
 #[cfg(any(feature = "https", feature = "https-os-roots"))]
 fn prepare_tls() -> Result<()> {
+    #[cfg(not(feature = "https"))]
+    check_trust_variables()?;
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         #[cfg(not(feature = "aws-lc-rs"))]
         let provider = rustls::crypto::ring::default_provider();
@@ -469,6 +494,41 @@ fn prepare_tls() -> Result<()> {
         let provider = rustls::crypto::aws_lc_rs::default_provider();
         // Err means another thread installed one first: use that.
         let _ = provider.install_default();
+    }
+    Ok(())
+}
+
+/// With the OS trust store, `SSL_CERT_FILE` replaces the system's roots:
+/// one that names a missing or certificate-less file leaves no root at all,
+/// and every handshake would fail as if the server were untrusted. Said
+/// here as what it is. (`SSL_CERT_DIR` may list several directories,
+/// separated by `:`.)
+#[cfg(all(feature = "https-os-roots", not(feature = "https")))]
+fn check_trust_variables() -> Result<()> {
+    let bad = |var: &str, value: &std::path::Path, why: String| {
+        Err(Error::config(format!(
+            "{var}={}: {why}, so no trust roots would be loaded; point it at {} or unset it",
+            value.display(),
+            if var == "SSL_CERT_FILE" {
+                "a PEM file of CA certificates"
+            } else {
+                "a directory of CA certificates"
+            }
+        )))
+    };
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
+        let path = std::path::Path::new(&file);
+        match std::fs::read(path) {
+            Ok(pem) if crate::error::find(&pem, b"-----BEGIN CERTIFICATE-----").is_some() => {}
+            Ok(_) => return bad("SSL_CERT_FILE", path, "holds no PEM certificate".into()),
+            Err(e) => return bad("SSL_CERT_FILE", path, format!("cannot be read ({e})")),
+        }
+    }
+    if let Some(dirs) = std::env::var_os("SSL_CERT_DIR").filter(|v| !v.is_empty()) {
+        let dirs = std::path::PathBuf::from(dirs);
+        if !std::env::split_paths(&dirs).any(|d| d.is_dir()) {
+            return bad("SSL_CERT_DIR", &dirs, "is not a directory".into());
+        }
     }
     Ok(())
 }
@@ -553,17 +613,47 @@ fn from_io(e: io::Error) -> Error {
 
 #[cfg(any(feature = "https", feature = "https-os-roots"))]
 fn from_tls(e: rustls::Error) -> Error {
-    use rustls::CertificateError as C;
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E, PeerIncompatible as P};
     let detail = match &e {
-        rustls::Error::InvalidCertificate(C::UnknownIssuer) => "certificate not trusted",
-        rustls::Error::InvalidCertificate(C::NotValidForName)
-        | rustls::Error::InvalidCertificate(C::NotValidForNameContext { .. }) => {
+        E::InvalidCertificate(C::UnknownIssuer) => match trust_roots() {
+            TrustRoots::OsStore => {
+                "certificate not trusted: its issuer is in neither the OS trust store nor \
+                 SSL_CERT_FILE / SSL_CERT_DIR"
+            }
+            _ => {
+                "certificate not trusted: its issuer is not among the Mozilla roots compiled in \
+                 (for a private CA, build with feature `https-os-roots` and set SSL_CERT_FILE)"
+            }
+        },
+        E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
             "certificate is for another host name"
         }
-        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
-            "certificate expired"
+        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => "certificate expired",
+        // webpki's CaUsedAsEndEntity, which rustls passes on as `Other`.
+        E::InvalidCertificate(C::Other(other))
+            if format!("{other}").contains("CaUsedAsEndEntity") =>
+        {
+            "the server's certificate is a CA certificate (as `openssl req -x509` makes): a \
+             server needs one issued by a CA, with CA:FALSE"
         }
-        rustls::Error::InvalidCertificate(_) => "certificate rejected",
+        E::InvalidCertificate(_) => "certificate rejected",
+        E::AlertReceived(A::ProtocolVersion)
+        | E::PeerIncompatible(
+            P::ServerDoesNotSupportTls12Or13
+            | P::ServerTlsVersionIsDisabledByOurConfig
+            | P::SupportedVersionsExtensionRequired,
+        ) => "the server speaks neither TLS 1.2 nor TLS 1.3 (only TLS 1.0 or 1.1?)",
+        E::AlertReceived(A::CertificateRequired) => {
+            "the server requires a client certificate (mutual TLS), which the built-in \
+             transport cannot present: bring a Transport that can"
+        }
+        E::AlertReceived(A::HandshakeFailure) => {
+            "the server refused the handshake (no cipher suite in common, or it requires a \
+             client certificate)"
+        }
+        E::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+            "the server did not answer in TLS: is it a plain http:// endpoint?"
+        }
         _ => "",
     };
     Error::new(ErrorKind::Tls, detail).with_source(e)

@@ -429,3 +429,456 @@ fn help_and_version() {
         format!("cctoken {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// What one layer sets: flags, `CCTOKEN_*` variables, a creds.json.
+#[derive(Default, Clone)]
+struct Layer {
+    flags: Vec<String>,
+    env: Vec<(String, String)>,
+    file: Vec<(String, String)>,
+}
+
+/// Runs the command with `layer` (the file, if any, written mode 600) and
+/// returns its output and the request `server` got, if any.
+fn run_layer(server: &Server, dir: &TempDir, layer: &Layer) -> (Output, Option<common::Captured>) {
+    let before = server.count();
+    let mut args: Vec<String> = layer.flags.clone();
+    if !layer.file.is_empty() {
+        let members: serde_json::Map<String, serde_json::Value> = layer
+            .file
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        let path = dir.write(
+            "layer.json",
+            &serde_json::Value::Object(members).to_string(),
+            0o600,
+        );
+        args.push("--credentials".into());
+        args.push(path.to_str().unwrap().into());
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cmd = cctoken(&refs);
+    for (k, v) in &layer.env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    let req = (server.count() > before).then(|| server.requests().pop().unwrap());
+    (o, req)
+}
+
+/// Item 9 of issue 11: one rule for every setting — a flag beats its
+/// variable, which beats the credentials file — tested for every pair of
+/// sources of every setting, with the losing value present each time.
+#[test]
+fn item09_flags_over_environment_over_file_for_every_pair() {
+    let winner = token_server();
+    let loser = token_server();
+    let dir = TempDir::new("layers");
+    let s1 = dir.write("s1", "secret-from-flag\n", 0o600);
+    let s2 = dir.write("s2", "secret-from-env-file\n", 0o600);
+    let s1 = s1.to_str().unwrap().to_owned();
+    let s2 = s2.to_str().unwrap().to_owned();
+    let wurl = winner.url("/token");
+    let lurl = loser.url("/token");
+    // (setting, flag, variable, file member, winning value, losing value,
+    // check on the request).
+    type Check = fn(&common::Captured, &str) -> bool;
+    let body_has: Check = |r, v| r.body_text().contains(v);
+    let basic: Check = |r, v| r.header("authorization").is_some() == (v == "basic");
+    let one_audience: Check = |r, v| {
+        let body = r.body_text();
+        body.matches("audience=").count() == 1 && body.contains(&format!("audience={v}"))
+    };
+    struct Case {
+        name: &'static str,
+        flag: Option<&'static str>,
+        var: Option<&'static str>,
+        member: &'static str,
+        win: String,
+        lose: String,
+        check: Check,
+    }
+    let cases = [
+        Case {
+            name: "token URL",
+            flag: Some("--token-url"),
+            var: Some("CCTOKEN_TOKEN_URL"),
+            member: "token_url",
+            win: wurl.clone(),
+            lose: lurl.clone(),
+            check: |_, _| true,
+        },
+        Case {
+            name: "client id",
+            flag: Some("--client-id"),
+            var: Some("CCTOKEN_CLIENT_ID"),
+            member: "client_id",
+            win: "id-win".into(),
+            lose: "id-lose".into(),
+            check: body_has,
+        },
+        Case {
+            name: "scope",
+            flag: Some("--scope"),
+            var: Some("CCTOKEN_SCOPE"),
+            member: "scope",
+            win: "scope-win".into(),
+            lose: "scope-lose".into(),
+            check: body_has,
+        },
+        Case {
+            name: "audience",
+            flag: Some("--param"),
+            var: Some("CCTOKEN_AUDIENCE"),
+            member: "audience",
+            win: "aud-win".into(),
+            lose: "aud-lose".into(),
+            check: one_audience,
+        },
+        Case {
+            name: "encoding",
+            flag: Some("--encoding"),
+            var: None,
+            member: "encoding",
+            win: "json".into(),
+            lose: "multipart".into(),
+            check: |r, _| {
+                r.header("content-type")
+                    .unwrap()
+                    .starts_with("application/json")
+            },
+        },
+        Case {
+            name: "auth",
+            flag: Some("--auth"),
+            var: None,
+            member: "auth",
+            win: "basic".into(),
+            lose: "body".into(),
+            check: basic,
+        },
+    ];
+    // What every run needs, from the flags, unless the case sets it.
+    let base = |skip: &str| {
+        let mut flags: Vec<String> = Vec::new();
+        if skip != "token URL" {
+            flags.extend(["--token-url".into(), wurl.clone()]);
+        }
+        if skip != "client id" {
+            flags.extend(["--client-id".into(), "id-base".into()]);
+        }
+        flags.extend(["--client-secret-file".into(), s1.clone()]);
+        flags
+    };
+    let mut checked = 0;
+    for case in &cases {
+        let flag_value = |v: &str| match case.flag {
+            Some("--param") => format!("audience={v}"),
+            _ => v.to_owned(),
+        };
+        let as_flag = |v: &str| vec![case.flag.unwrap().to_owned(), flag_value(v)];
+        let as_env = |v: &str| vec![(case.var.unwrap().to_owned(), v.to_owned())];
+        let as_file = |v: &str| vec![(case.member.to_owned(), v.to_owned())];
+        let mut pairs: Vec<(&str, Layer)> = vec![(
+            "flag over file",
+            Layer {
+                flags: [base(case.name), as_flag(&case.win)].concat(),
+                file: as_file(&case.lose),
+                ..Layer::default()
+            },
+        )];
+        if case.var.is_some() {
+            pairs.push((
+                "flag over environment",
+                Layer {
+                    flags: [base(case.name), as_flag(&case.win)].concat(),
+                    env: as_env(&case.lose),
+                    ..Layer::default()
+                },
+            ));
+            pairs.push((
+                "environment over file",
+                Layer {
+                    flags: base(case.name),
+                    env: as_env(&case.win),
+                    file: as_file(&case.lose),
+                },
+            ));
+        }
+        for (pair, layer) in pairs {
+            let (o, req) = run_layer(&winner, &dir, &layer);
+            check(&o, 0);
+            let req = req
+                .unwrap_or_else(|| panic!("{}: {pair}: no request reached the winner", case.name));
+            assert!(
+                (case.check)(&req, &case.win),
+                "{}: {pair}: {}",
+                case.name,
+                req.body_text()
+            );
+            assert!(
+                !req.body_text().contains(&case.lose)
+                    || case.name == "auth"
+                    || case.name == "encoding",
+                "{}: {pair}",
+                case.name
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(loser.count(), 0, "the losing token URL got a request");
+    // The secret: flag over environment over file.
+    for (pair, layer) in [
+        (
+            "flag over environment",
+            Layer {
+                flags: vec![
+                    "--token-url".into(),
+                    wurl.clone(),
+                    "--client-id".into(),
+                    "i".into(),
+                    "--client-secret-file".into(),
+                    s1.clone(),
+                ],
+                env: vec![("CCTOKEN_CLIENT_SECRET_FILE".into(), s2.clone())],
+                ..Layer::default()
+            },
+        ),
+        (
+            "flag over file",
+            Layer {
+                flags: vec![
+                    "--token-url".into(),
+                    wurl.clone(),
+                    "--client-id".into(),
+                    "i".into(),
+                    "--client-secret-file".into(),
+                    s1.clone(),
+                ],
+                file: vec![("client_secret".into(), "secret-from-file".into())],
+                ..Layer::default()
+            },
+        ),
+        (
+            "environment over file",
+            Layer {
+                flags: vec![
+                    "--token-url".into(),
+                    wurl.clone(),
+                    "--client-id".into(),
+                    "i".into(),
+                ],
+                env: vec![("CCTOKEN_CLIENT_SECRET".into(), "secret-from-flag".into())],
+                file: vec![("client_secret".into(), "secret-from-file".into())],
+            },
+        ),
+    ] {
+        let (o, req) = run_layer(&winner, &dir, &layer);
+        check(&o, 0);
+        let body = req.unwrap().body_text();
+        assert!(
+            body.contains("client_secret=secret-from-flag"),
+            "secret: {pair}: {body}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 17);
+}
+
+/// Item 10: the command prints the cause of a failure, names a host that
+/// does not resolve, and attributes a bad flag value to the flag.
+#[test]
+fn item10_errors_name_the_host_the_cause_and_the_flag() {
+    let dir = TempDir::new("item10");
+    let secret = dir.write("secret", SECRET, 0o600);
+    let args = |url: &str| {
+        cctoken(&[
+            "--token-url",
+            url,
+            "--client-id",
+            "x",
+            "--client-secret-file",
+            secret.to_str().unwrap(),
+        ])
+    };
+    // The cause behind "connection failed", from the operating system.
+    let o = args(&common::closed_port_url("/token")).output().unwrap();
+    check(&o, 5);
+    assert!(
+        stderr(&o).contains("Connection refused (os error 111)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // An unresolvable name. Only root can give the command a resolver of
+    // its own (a private mount namespace whose resolv.conf points at
+    // 127.0.0.1, where nothing answers): no DNS query leaves the machine.
+    let unshare = std::path::Path::new("/usr/bin/unshare");
+    if is_root() && unshare.exists() {
+        let resolv = dir.write("resolv.conf", "nameserver 127.0.0.1\n", 0o644);
+        let host = "no-such-host.invalid";
+        let cmd = args(&format!("https://{host}/token"));
+        let mut isolated = Command::new(unshare);
+        isolated
+            .args([
+                "--mount",
+                "sh",
+                "-c",
+                "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+            ])
+            .arg(&resolv)
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => isolated.env(k, v),
+                None => isolated.env_remove(k),
+            };
+        }
+        let o = isolated.output().unwrap();
+        check(&o, 5);
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("cannot resolve host name `{host}`")),
+            "{err}"
+        );
+        assert!(err.contains("failed to lookup address"), "the cause: {err}");
+    } else {
+        eprintln!("SKIPPED the unresolvable-host part of item10: needs root and unshare");
+    }
+
+    let o = args("ftp://a.example/t")
+        .env("CCTOKEN_TOKEN_URL", "https://from-env.example/t")
+        .output()
+        .unwrap();
+    check(&o, 3);
+    assert!(
+        stderr(&o).contains("--token-url: token URL"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("environment"), "{}", stderr(&o));
+}
+
+fn is_root() -> bool {
+    let dir = TempDir::new("whoami");
+    let p = dir.write("f", "", 0o600);
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().uid() == 0
+}
+
+/// The command line of `cmd` run by `sh` with standard output redirected
+/// as `redirect` says (`>&-` closes it).
+fn through_shell(cmd: &Command, redirect: &str) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("exec \"$@\" {redirect}"))
+        .arg("sh")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh
+}
+
+/// Item 10: a token that cannot be written out is exit status 7, whether
+/// standard output is closed or full — never 0 with nothing printed.
+#[test]
+fn item10_unwritable_stdout_is_its_own_failure() {
+    let server = token_server();
+    let dir = TempDir::new("stdout");
+    let secret = dir.write("secret", SECRET, 0o600);
+    let url = server.url("/token");
+    let cmd = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "x",
+        "--client-secret-file",
+        secret.to_str().unwrap(),
+    ]);
+    for redirect in [">&-", ">/dev/full"] {
+        let o = through_shell(&cmd, redirect).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(7), "{redirect}: {err}");
+        assert!(
+            err.contains("cannot write the token to standard output"),
+            "{err}"
+        );
+        assert!(!err.contains("tok-") && !err.contains(SECRET));
+    }
+}
+
+/// Item 12: a byte-order mark is not part of the secret; `-` reads the
+/// secret from standard input.
+#[test]
+fn item12_bom_is_dropped_and_the_secret_can_be_piped() {
+    let server = token_server();
+    let dir = TempDir::new("bom");
+    let url = server.url("/token");
+    let bom = dir.write("bom", "\u{feff}bom-secret-123\r\n", 0o600);
+    let o = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "x",
+        "--client-secret-file",
+        bom.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    check(&o, 0);
+    let body = server.requests().pop().unwrap().body_text();
+    assert!(body.ends_with("client_secret=bom-secret-123"), "{body}");
+
+    use std::io::Write as _;
+    let mut child = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "x",
+        "--client-secret-file",
+        "-",
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"piped-secret-456\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    check(&o, 0);
+    let body = server.requests().pop().unwrap().body_text();
+    assert!(body.contains("client_secret=piped-secret-456"), "{body}");
+}
+
+/// Item 13: `--refresh` ignores the cached token, fetches, and caches the
+/// new one for the next run.
+#[test]
+fn item13_refresh_replaces_the_cached_token() {
+    let server = token_server();
+    let dir = TempDir::new("refresh");
+    let cache = dir.path().join("token.json");
+    let path = cache.to_str().unwrap();
+    let o = run(&server, &dir, &["--cache", path]);
+    check(&o, 0);
+    assert_eq!(stdout(&o), "tok-1\n");
+    let o = run(&server, &dir, &["--cache", path]);
+    assert_eq!(stdout(&o), "tok-1\n", "cached");
+    let o = run(&server, &dir, &["--cache", path, "--refresh"]);
+    check(&o, 0);
+    assert_eq!(stdout(&o), "tok-2\n", "fetched anew");
+    let o = run(&server, &dir, &["--cache", path]);
+    assert_eq!(stdout(&o), "tok-2\n", "the new token is cached");
+    assert_eq!(server.count(), 2);
+}

@@ -65,17 +65,46 @@ struct TlsServer {
     thread: Option<JoinHandle<()>>,
 }
 
+fn server_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
 impl TlsServer {
     fn start(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>) -> TlsServer {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = Arc::new(
-            rustls::ServerConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_no_client_auth()
-                .with_single_cert(vec![cert], key)
-                .unwrap(),
-        );
+        let config = rustls::ServerConfig::builder_with_provider(server_provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        TlsServer::with_config(config)
+    }
+
+    /// A server that requires a client certificate from `client_ca`.
+    fn mutual(
+        cert: CertificateDer<'static>,
+        key: PrivateKeyDer<'static>,
+        client_ca: &Ca,
+    ) -> TlsServer {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(client_ca.cert.der().clone()).unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            server_provider(),
+        )
+        .build()
+        .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(server_provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        TlsServer::with_config(config)
+    }
+
+    fn with_config(config: rustls::ServerConfig) -> TlsServer {
+        let config = Arc::new(config);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicUsize::new(0));
@@ -148,6 +177,57 @@ fn read_request(tls: &mut impl Read) -> bool {
     }
 }
 
+/// A server on 127.0.0.1:0 that, on each connection, reads whatever
+/// arrives first (a ClientHello), writes `reply` and closes. Stopped and
+/// joined on drop.
+struct FirstBytes {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FirstBytes {
+    fn answer(reply: &[u8]) -> FirstBytes {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let reply = reply.to_vec();
+        let thread = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                for tcp in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(mut tcp) = tcp else { continue };
+                    let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+                    let mut buf = [0u8; 4096];
+                    let _ = tcp.read(&mut buf);
+                    let _ = tcp.write_all(&reply);
+                    let _ = tcp.shutdown(std::net::Shutdown::Write);
+                    // Let the client read the reply before the socket closes.
+                    let _ = tcp.read(&mut buf);
+                }
+            })
+        };
+        FirstBytes {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FirstBytes {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 fn fetch(host: &str, port: u16) -> cctoken::Result<cctoken::Token> {
     Credentials::new(&format!("https://{host}:{port}/token"), "id", "secret")?
         .with_timeout(Duration::from_secs(5))
@@ -198,6 +278,62 @@ fn https_trust_untrusted_and_wrong_host() {
         assert!(e.to_string().contains("another host name"), "{e}");
     }
     assert_eq!(wrong_host.requests.load(Ordering::SeqCst), 0);
+
+    // Item 11 of issue 11: each TLS failure says what to do about it.
+    // A server that requires a client certificate (mutual TLS). With the
+    // bundled roots the test CA is untrusted and the handshake stops there.
+    if cctoken::trust_roots() == TrustRoots::OsStore {
+        let (cert, key) = leaf(&trusted, "localhost");
+        let mutual = TlsServer::mutual(cert, key, &stranger);
+        let e = fetch("localhost", mutual.port).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+        assert!(
+            e.to_string().contains("requires a client certificate"),
+            "{e}"
+        );
+    }
+
+    // A CA certificate used as the server's own (`openssl req -x509`).
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let self_signed = TlsServer::start(
+        params.self_signed(&key).unwrap().der().clone(),
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    );
+    let e = fetch("localhost", self_signed.port).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains("is a CA certificate"), "{e}");
+
+    // Plain HTTP on an https:// URL: the server answers the ClientHello
+    // with an HTTP error, as nginx does.
+    let plain = FirstBytes::answer(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    let e = fetch("127.0.0.1", plain.port).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains("plain http://"), "{e}");
+
+    // A server that speaks only TLS 1.0 or 1.1: it answers the ClientHello
+    // with a protocol_version alert (OpenSSL), or with an old ServerHello.
+    let alert = FirstBytes::answer(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]);
+    let mut hello = vec![
+        0x16, 0x03, 0x01, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x01,
+    ];
+    hello.extend_from_slice(&[7; 32]);
+    hello.extend_from_slice(&[0x00, 0x00, 0x2f, 0x00]);
+    let old_hello = FirstBytes::answer(&hello);
+    for old in [alert, old_hello] {
+        let e = fetch("127.0.0.1", old.port).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+        assert!(e.to_string().contains("neither TLS 1.2 nor TLS 1.3"), "{e}");
+    }
+
+    // Untrusted: the message says where trust comes from in this build.
+    let e = fetch("localhost", untrusted.port).unwrap_err();
+    let needle = match cctoken::trust_roots() {
+        TrustRoots::OsStore => "SSL_CERT_FILE",
+        _ => "https-os-roots",
+    };
+    assert!(e.to_string().contains(needle), "{e}");
 
     // The provider in use is the one cctoken installed: ring, or aws-lc-rs
     // with that feature (nothing in this process installed another first).
