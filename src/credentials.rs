@@ -318,23 +318,20 @@ impl Credentials {
         self.validate()?;
         let request = self.request();
         let issued = (clock.now(), clock.wall());
-        let redactor = self.redactor();
+        let redactor = self.redactor(&request);
         let response = transport.send(&request).map_err(|e| e.redact(&redactor))?;
         parse::token_response(&response, self.max_response_bytes, issued, &redactor)
             .map_err(|e| e.redact(&redactor))
     }
 
     /// What must never be quoted back from the server: the secret, and the
-    /// `Authorization: Basic` values it can travel in.
-    pub(crate) fn redactor(&self) -> Redactor {
-        let secret = self.client_secret.expose();
-        let basic = |rfc6749| encode::basic(&self.client_id, secret, rfc6749);
-        let (encoded, plain) = (basic(true), basic(false));
-        let strip = |h: &str| h.trim_start_matches("Basic ").to_owned();
-        Redactor::none()
-            .secret(secret)
-            .literal(&strip(&encoded))
-            .literal(&strip(&plain))
+    /// `Authorization` value of `request` that carries it.
+    pub(crate) fn redactor(&self, request: &Request) -> Redactor {
+        let mut redactor = Redactor::none().secret(self.client_secret.expose());
+        if let Some(credential) = request.header("authorization") {
+            redactor = redactor.literal(credential.strip_prefix("Basic ").unwrap_or(credential));
+        }
+        redactor
     }
 
     /// Everything that shapes the token request, the secret included, as

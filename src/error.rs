@@ -4,7 +4,7 @@ use crate::redact::Redactor;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// `Result` with cctoken's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -79,13 +79,66 @@ impl fmt::Display for ErrorKind {
 /// [`oauth_error`](Error::oauth_error) and
 /// [`retry_after`](Error::retry_after) carry what the server said.
 ///
-/// `Display` is one short line. It never contains the client secret, an
-/// access token or a whole response body: at most a short excerpt of a
-/// non-JSON body, with control characters escaped. The underlying cause (an
-/// I/O or TLS error) is reachable through [`source`](StdError::source) and
-/// is not repeated in `Display`.
+/// `Display` is one short line. The underlying cause (an I/O or TLS error)
+/// is reachable through [`source`](StdError::source) and is not repeated in
+/// `Display`; print the chain for a user, as the `cctoken` command does.
 ///
 /// `Error` is cheap to clone (one `Box`), `Send`, `Sync` and `'static`.
+///
+/// # What to retry, what to show
+///
+/// ```
+/// use cctoken::{Credentials, ErrorKind, Request, Response, TokenSource};
+///
+/// let creds = Credentials::new("https://auth.example.com/token", "id", "a-wrong-secret")?;
+/// let source = TokenSource::with_transport(creds, |_: &Request| {
+///     Ok(Response::new(401, r#"{"error":"invalid_client","error_description":"bad secret"}"#))
+/// });
+/// match source.token() {
+///     Ok(token) => { /* call the API with token.authorization_header() */ }
+///     // Connection failures, timeouts, 408, 429, 5xx: try again later,
+///     // no sooner than the server asked. (A TokenSource has already
+///     // retried a few times.)
+///     Err(e) if e.is_transient() => {
+///         let wait = e.retry_after().unwrap_or(std::time::Duration::from_secs(30));
+///         # let _ = wait;
+///     }
+///     // The server refused the credentials: retrying will not help.
+///     Err(e) if e.kind() == ErrorKind::OAuth => {
+///         assert_eq!(e.oauth_error(), Some("invalid_client"));
+///         assert_eq!(e.status(), Some(401));
+///         eprintln!("fix the client id or secret: {e}");
+///     }
+///     // Bad settings, files or URLs: found before any request.
+///     Err(e) if matches!(e.kind(), ErrorKind::Config | ErrorKind::Credentials) => {
+///         eprintln!("fix the configuration: {e}");
+///     }
+///     Err(e) => {
+///         // Show the cause chain too.
+///         let mut line = e.to_string();
+///         let mut cause = std::error::Error::source(&e);
+///         while let Some(c) = cause {
+///             line += &format!(": {c}");
+///             cause = c.source();
+///         }
+///         eprintln!("{line}");
+///     }
+/// }
+/// # Ok::<(), cctoken::Error>(())
+/// ```
+///
+/// # Security
+///
+/// Neither `Display` nor `Debug` ever contains the client secret, an access
+/// token or a whole response body. What a server says is quoted only after
+/// every secret of the request has been redacted from the *whole* text — as
+/// it is, percent-encoded, JSON- or HTML-escaped (nested up to three
+/// levels), and inside an echoed `Authorization: Basic` value — and then
+/// cut to a short excerpt (100 characters of a non-JSON body; 1000 of an
+/// `error_description`) with control characters escaped. A secret shorter
+/// than 8 bytes could not be redacted without mangling ordinary words: with
+/// one, no server text is quoted at all, only the status and the OAuth
+/// error code (itself redacted).
 #[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
@@ -99,7 +152,10 @@ struct Inner {
     oauth_error: Option<String>,
     oauth_description: Option<String>,
     oauth_uri: Option<String>,
-    retry_after: Option<Duration>,
+    /// `Retry-After` as sent, the response's `Date`, and the local wall
+    /// clock then: parsed only when asked ([`Error::retry_after`]), so a
+    /// program that never asks carries no date parser.
+    retry_after: Option<(String, Option<String>, SystemTime)>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
@@ -133,8 +189,17 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Error {
-        self.inner.retry_after = retry_after;
+    /// Keeps the `Retry-After` and `Date` headers of `response`, received
+    /// at `now` by the wall clock.
+    pub(crate) fn with_retry_after_of(
+        mut self,
+        response: &crate::Response,
+        now: SystemTime,
+    ) -> Error {
+        if let Some(value) = response.header("retry-after") {
+            let date = response.header("date").map(str::to_owned);
+            self.inner.retry_after = Some((value.to_owned(), date, now));
+        }
         self
     }
 
@@ -179,6 +244,34 @@ impl Error {
         self
     }
 
+    /// An error for a [`Transport`](crate::Transport) of your own to
+    /// return: `kind` is what failed (usually [`ErrorKind::Connect`],
+    /// [`ErrorKind::Timeout`] or [`ErrorKind::Tls`]), `cause` the error
+    /// behind it, reachable through [`source`](StdError::source).
+    ///
+    /// ```
+    /// use cctoken::{Credentials, Error, ErrorKind, Request};
+    ///
+    /// let creds = Credentials::new("https://[2001:db8::1]/token", "id", "secret")?;
+    /// let e = creds
+    ///     .fetch_with(&|_: &Request| {
+    ///         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    ///         Err(Error::from_transport(ErrorKind::Connect, refused))
+    ///     })
+    ///     .unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Connect);
+    /// assert!(e.is_transient());
+    /// # Ok::<(), cctoken::Error>(())
+    /// ```
+    pub fn from_transport(kind: ErrorKind, cause: impl StdError + Send + Sync + 'static) -> Error {
+        Error::new(kind, "").with_source(cause)
+    }
+
+    pub(crate) fn with_detail(mut self, detail: String) -> Error {
+        self.inner.detail = detail;
+        self
+    }
+
     /// The detail text alone, without the kind's phrase.
     pub(crate) fn detail(&self) -> &str {
         &self.inner.detail
@@ -216,7 +309,8 @@ impl Error {
     /// has one, so a skewed local clock does not matter). Set on every
     /// error that carries a status.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.inner.retry_after
+        let (value, date, now) = self.inner.retry_after.as_ref()?;
+        crate::parse::retry_after(value, date.as_deref(), *now)
     }
 
     /// Whether trying again later may succeed: connection failures,
@@ -284,7 +378,7 @@ impl fmt::Debug for Error {
         if let Some(uri) = &inner.oauth_uri {
             d.field("oauth_error_uri", uri);
         }
-        if let Some(retry_after) = inner.retry_after {
+        if let Some(retry_after) = self.retry_after() {
             d.field("retry_after", &retry_after);
         }
         if let Some(source) = &inner.source {

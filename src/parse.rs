@@ -3,7 +3,7 @@
 //! and holds at most the parsed body plus the copies kept in the token.
 
 use crate::error::{find, sanitize, Error, ErrorKind, Result};
-use crate::redact::Redactor;
+use crate::redact::{Redactor, WITHHELD};
 use crate::token::{Token, MAX_LIFETIME};
 use crate::transport::Response;
 use miniserde::de::{Deserialize, Map, Seq, Visitor};
@@ -46,8 +46,10 @@ pub(crate) fn token_response(
     redactor: &Redactor,
 ) -> Result<Token> {
     let status = response.status();
-    let retry_after = retry_after_of(response.headers(), issued.1);
-    let fail = |e: Error| e.with_status(status).with_retry_after(retry_after);
+    let fail = |e: Error| {
+        e.with_status(status)
+            .with_retry_after_of(response, issued.1)
+    };
     let body = response.body();
     if body.len() > cap {
         return Err(fail(Error::new(
@@ -57,12 +59,8 @@ pub(crate) fn token_response(
     }
 
     if matches!(status, 301 | 302 | 303 | 307 | 308) {
-        let to = response
-            .header("location")
-            .map(|to| redactor.quote(to, 200));
-        let detail = match to {
-            Some(Some(to)) => format!("to `{to}`, not followed"),
-            Some(None) => format!("not followed ({WITHHELD})"),
+        let detail = match response.header("location") {
+            Some(to) => format!("to `{}`, not followed", redactor.quote(to, 200)),
             None => "not followed".to_owned(),
         };
         return Err(fail(Error::new(ErrorKind::Redirect, detail)));
@@ -83,19 +81,16 @@ pub(crate) fn token_response(
                 "non-JSON body mentioning access_token (not shown)".to_owned()
             }
             // The whole body is redacted before the excerpt is cut.
-            Err(_) => match redactor.quote(&String::from_utf8_lossy(body), EXCERPT) {
-                Some(excerpt) => format!("body starts `{excerpt}`"),
-                None => format!("non-JSON body ({WITHHELD})"),
-            },
+            Err(_) => format!(
+                "body starts `{}`",
+                redactor.quote(&String::from_utf8_lossy(body), EXCERPT)
+            ),
         };
         return Err(fail(Error::new(ErrorKind::Http, detail)));
     }
     let object = object.map_err(|why| fail(Error::invalid(why)))?;
     token(&object, issued, redactor).map_err(fail)
 }
-
-/// Said instead of server text when a secret is too short to redact.
-const WITHHELD: &str = "server text withheld: a secret of this request is shorter than 8 bytes";
 
 /// The deepest nesting accepted, and the most top-level members: a token
 /// response has a handful of members and a few levels at most (RFC 9396
@@ -374,18 +369,19 @@ fn oauth_error(code: &Member, object: &Members, status: u16, redactor: &Redactor
             return Error::new(kind, "`error` member is not a non-empty string");
         }
     };
-    let text = |name: &str| match object.get(name) {
-        Some(Member::String(s)) => redactor.quote(s, OAUTH_TEXT),
-        _ => None,
+    let (description, uri) = (
+        object.string("error_description"),
+        object.string("error_uri"),
+    );
+    let withheld = !redactor.quotes() && (description.is_some() || uri.is_some());
+    let text = |s: Option<&str>| {
+        s.filter(|_| redactor.quotes())
+            .map(|s| redactor.quote(s, OAUTH_TEXT))
     };
-    let withheld = !redactor.quotes()
-        && ["error_description", "error_uri"]
-            .iter()
-            .any(|n| matches!(object.get(n), Some(Member::String(_))));
     Error::new(ErrorKind::OAuth, if withheld { WITHHELD } else { "" }).with_oauth(
         code,
-        text("error_description"),
-        text("error_uri"),
+        text(description),
+        text(uri),
     )
 }
 
@@ -406,10 +402,10 @@ fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -
         None | Some(Member::Null) => {}
         Some(Member::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         Some(Member::String(t)) => {
-            return Err(Error::invalid(match redactor.quote(t, 40) {
-                Some(t) => format!("token_type `{t}` is not supported (only Bearer)"),
-                None => "token_type is not supported (only Bearer)".to_owned(),
-            }))
+            return Err(Error::invalid(format!(
+                "token_type `{}` is not supported (only Bearer)",
+                redactor.quote(t, 40)
+            )))
         }
         Some(_) => return Err(Error::invalid("token_type is not a string")),
     }
@@ -473,30 +469,19 @@ fn expires_in(value: &Member) -> Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
-/// `Retry-After` (RFC 9110 §10.2.3) from `headers`: delay-seconds, or an
-/// HTTP-date taken relative to the response's `Date` header when it has a
-/// valid one (so that the two clocks' difference does not matter), else to
-/// `now`. A date in the past means no wait.
-pub(crate) fn retry_after_of<'a>(
-    mut headers: impl Iterator<Item = (&'a str, &'a str)>,
-    now: SystemTime,
-) -> Option<Duration> {
-    let (mut value, mut date) = (None, None);
-    for (name, v) in headers.by_ref() {
-        if value.is_none() && name.eq_ignore_ascii_case("retry-after") {
-            value = Some(v.trim());
-        } else if date.is_none() && name.eq_ignore_ascii_case("date") {
-            date = http_date(v.trim());
-        }
-    }
-    let value = value?;
+/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date taken
+/// relative to the response's `Date` header when it has a valid one (so
+/// that the two clocks' difference does not matter), else to `now`. A date
+/// in the past means no wait.
+pub(crate) fn retry_after(value: &str, date: Option<&str>, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return Some(Duration::from_secs(
             value.parse::<u64>().unwrap_or(u64::MAX),
         ));
     }
     let at = http_date(value)?;
-    let reference = match date {
+    let reference = match date.and_then(|d| http_date(d.trim())) {
         Some(date) => date,
         None => now.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs(),
     };

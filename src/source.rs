@@ -55,6 +55,17 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// A thread's copy of the token stays in that thread until it next uses
 /// the source or exits (at most 8 sources are remembered per thread).
 ///
+/// The generation counter is an `AtomicU64`: every target cctoken is built
+/// and tested for has 64-bit atomics (x86-64, aarch64, and armv7, which
+/// has `ldrexd`/`strexd`); a target without them would need a lock there.
+///
+/// `TokenSource` is not [`UnwindSafe`](std::panic::UnwindSafe): it holds a
+/// `dyn Transport` and a `dyn Clock`, which may not be. It stays consistent
+/// after a panic in the transport (the fetch in flight ends with an error
+/// for its waiters, and the lock is never held while user code runs), so
+/// wrapping it in [`AssertUnwindSafe`](std::panic::AssertUnwindSafe) to use
+/// it across `catch_unwind` is sound.
+///
 /// # Defaults
 ///
 /// | setting | default |
@@ -83,6 +94,22 @@ pub struct TokenSource {
 /// gives up at once and returns the error, whose
 /// [`retry_after`](Error::retry_after) tells the caller. OAuth refusals such
 /// as `invalid_client` are never retried.
+///
+/// ```
+/// use cctoken::{Credentials, Retry, TokenSource};
+/// use std::time::Duration;
+///
+/// let creds = Credentials::new("https://auth.example.com/token", "id", "secret")?;
+/// // Stampede allows 20 token requests a minute: retry at most twice more,
+/// // waiting 5 s, then 10 s (each scaled by ½ to 1), or what the server asks
+/// // up to a minute.
+/// let patient = TokenSource::new(creds.clone())
+///     .with_retry(Retry::new(3, Duration::from_secs(5), Duration::from_secs(60)));
+/// // A caller with its own retry loop: one attempt per call.
+/// let once = TokenSource::new(creds).with_retry(Retry::none());
+/// # let _ = (patient, once);
+/// # Ok::<(), cctoken::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retry {
     attempts: u32,
@@ -299,7 +326,8 @@ impl TokenSource {
         self.rebuild(|c, _| c.retry = retry)
     }
 
-    /// The clock expiry is measured on and backoff sleeps through.
+    /// The clock expiry is measured on and backoff sleeps through (see
+    /// [`Clock`] for an example).
     pub fn with_clock(self, clock: impl Clock + 'static) -> TokenSource {
         self.rebuild(|_, c| *c = Arc::new(clock))
     }
@@ -308,15 +336,62 @@ impl TokenSource {
     /// small tools that run for a second and exit: a token fetched by one
     /// run is reused by the next until it is due for refresh.
     ///
-    /// The file holds the token and its expiry in wall-clock seconds, keyed
-    /// by token URL, client id, scope and extra parameters (never the
-    /// secret, which is not stored). It is written atomically (temporary
-    /// file, then rename) with mode 600, and `<path>.lock` serialises the
-    /// processes so that of several started at once only one fetches. A
-    /// cache file that is truncated, not JSON, for other credentials,
-    /// expired, or accessible by group or others is ignored and replaced.
-    /// The directory must not be world-writable (such as `/tmp`): fetching
-    /// then fails with [`ErrorKind::Config`].
+    /// The file holds the token, its refresh and expiry times in wall-clock
+    /// seconds, and a fingerprint of what it was fetched for — token URL,
+    /// client id, client authentication, scope, extra parameters and the
+    /// secret — made with HMAC-SHA256 under a random salt stored beside it:
+    /// the secret is not stored and cannot be recovered from the file
+    /// faster than by guessing it, and a rotated or wrong secret misses.
+    /// The file is written atomically (a new file made with `O_EXCL` and
+    /// mode 600, then renamed), and `<path>.lock` serialises the processes
+    /// so that of several started at once only one fetches. A process waits
+    /// for the lock at most the request timeout, then fetches without the
+    /// cache. A cache file of cctoken's that is truncated, for other
+    /// credentials or due for refresh is ignored and replaced.
+    ///
+    /// What the cache refuses, as [`ErrorKind::Config`] naming the path and
+    /// the fix, before any request (the rules OpenSSH applies to key files,
+    /// checked on the opened file):
+    ///
+    /// - a directory not owned by you or root, or writable by group or
+    ///   others — sticky or not, so `/tmp` is refused: anyone could plant
+    ///   or swap a token there;
+    /// - a cache or lock file that is a symbolic link (never followed), not
+    ///   owned by you or root, or accessible by group or others;
+    /// - anything at `path` that cctoken did not write — your secret file
+    ///   given by mistake, a directory, a FIFO, a device: never replaced.
+    ///
+    /// [`invalidate`](TokenSource::invalidate) removes the file too when it
+    /// holds the refused token.
+    ///
+    /// ```
+    /// use cctoken::{Credentials, Request, Response, TokenSource};
+    /// use std::os::unix::fs::PermissionsExt;
+    ///
+    /// // A private directory (mode 700) of your own, such as $XDG_RUNTIME_DIR.
+    /// let dir = std::env::temp_dir().join(format!("cctoken-doc-cache-{}", std::process::id()));
+    /// std::fs::create_dir(&dir)?;
+    /// std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    /// let cache = dir.join("my-client.token");
+    ///
+    /// let creds = Credentials::new("https://auth.example.com/token", "id", "secret")?;
+    /// let fetch = |_: &Request| Ok(Response::new(200, r#"{"access_token":"abc","expires_in":3600}"#));
+    /// // One run of a tool fetches and stores the token ...
+    /// let first = TokenSource::with_transport(creds.clone(), fetch).with_file_cache(&cache);
+    /// assert_eq!(first.token()?.access_token(), "abc");
+    /// // ... the next run reads it without a request.
+    /// let offline = |_: &Request| -> cctoken::Result<Response> { panic!("no request expected") };
+    /// let next = TokenSource::with_transport(creds.clone(), offline).with_file_cache(&cache);
+    /// assert_eq!(next.token()?.access_token(), "abc");
+    ///
+    /// // A directory others can write (even sticky, as /tmp) is refused.
+    /// std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777))?;
+    /// let shared = TokenSource::with_transport(creds, fetch).with_file_cache(&cache);
+    /// let e = shared.token().unwrap_err();
+    /// assert!(e.to_string().contains("writable by others"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Security
     ///

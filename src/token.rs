@@ -19,7 +19,35 @@ use std::time::{Duration, Instant, SystemTime};
 /// wall-clock jump can cause one early refresh, never a late one.
 ///
 /// The default is [`SystemClock`]; tests substitute a clock they advance by
-/// hand instead of sleeping.
+/// hand instead of sleeping:
+///
+/// ```
+/// use cctoken::{Clock, Credentials, Request, Response, TokenSource};
+/// use std::sync::{Arc, Mutex};
+/// use std::time::{Duration, Instant, SystemTime};
+///
+/// /// Real time plus an offset the test moves forward.
+/// struct TestClock(Instant, SystemTime, Mutex<Duration>);
+///
+/// impl Clock for TestClock {
+///     fn now(&self) -> Instant { self.0 + *self.2.lock().unwrap() }
+///     fn wall(&self) -> SystemTime { self.1 + *self.2.lock().unwrap() }
+///     fn sleep(&self, d: Duration) { *self.2.lock().unwrap() += d }
+/// }
+///
+/// let clock = Arc::new(TestClock(Instant::now(), SystemTime::now(), Mutex::new(Duration::ZERO)));
+/// let creds = Credentials::new("https://auth.example.com/token", "id", "secret")?;
+/// let n = std::sync::atomic::AtomicUsize::new(0);
+/// let source = TokenSource::with_transport(creds, move |_: &Request| {
+///     let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+///     Ok(Response::new(200, format!(r#"{{"access_token":"t{i}","expires_in":300}}"#)))
+/// })
+/// .with_clock(clock.clone());
+/// assert_eq!(source.token()?.access_token(), "t0");
+/// clock.sleep(Duration::from_secs(299)); // past the refresh point
+/// assert_eq!(source.token()?.access_token(), "t1");
+/// # Ok::<(), cctoken::Error>(())
+/// ```
 pub trait Clock: Send + Sync {
     /// A monotonic reading, as [`Instant::now`].
     fn now(&self) -> Instant;

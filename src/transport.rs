@@ -323,10 +323,7 @@ impl Transport for HttpTransport {
         // `minreq_panicked`): contain it.
         let mut lazy = catch_unwind(AssertUnwindSafe(|| req.send_lazy()))
             .map_err(|_| minreq_panicked())?
-            .map_err(|e| match from_minreq(e) {
-                e if e.kind() == ErrorKind::Connect => unresolved(&request.url).unwrap_or(e),
-                e => e,
-            })?;
+            .map_err(|e| unresolved(from_minreq(e), &request.url))?;
         // In builds without overflow checks the same bug wraps the budget
         // instead, and minreq reads any amount of headers: refuse them here.
         let header_bytes = size_of_headers(&lazy.headers);
@@ -445,24 +442,19 @@ fn declared_length(headers: &[(String, String)]) -> std::result::Result<Option<u
     Ok(declared)
 }
 
-/// After a failed connection: an error naming the host when its name does
-/// not resolve (minreq reports that as an uncategorised I/O error).
-fn unresolved(url: &str) -> Option<Error> {
-    use std::net::ToSocketAddrs;
-    let rest = url.split_once("://")?.1;
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) => (host, port.parse().ok()?),
-        None => (authority, if url.starts_with("https") { 443 } else { 80 }),
-    };
-    let failure = (host, port).to_socket_addrs().err()?;
-    Some(
-        Error::new(
-            ErrorKind::Connect,
-            format!("cannot resolve host name `{host}`"),
-        )
-        .with_source(failure),
-    )
+/// A failed name lookup, which minreq passes on as the standard library's
+/// uncategorised "failed to lookup address information" I/O error, names
+/// the host.
+fn unresolved(e: Error, url: &str) -> Error {
+    let lookup = std::error::Error::source(&e)
+        .is_some_and(|c| c.to_string().starts_with("failed to lookup address"));
+    if !lookup {
+        return e;
+    }
+    // An IPv6 literal never gets here (refused above).
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split([':', '/', '?']).next().unwrap_or(rest);
+    e.with_detail(format!("cannot resolve host name `{host}`"))
 }
 
 /// Bytes of a header block as sent (`name: value` and CRLF).
@@ -617,12 +609,10 @@ fn from_tls(e: rustls::Error) -> Error {
     let detail = match &e {
         E::InvalidCertificate(C::UnknownIssuer) => match trust_roots() {
             TrustRoots::OsStore => {
-                "certificate not trusted: its issuer is in neither the OS trust store nor \
-                 SSL_CERT_FILE / SSL_CERT_DIR"
+                "certificate not trusted (its issuer is in neither the OS store nor SSL_CERT_FILE)"
             }
             _ => {
-                "certificate not trusted: its issuer is not among the Mozilla roots compiled in \
-                 (for a private CA, build with feature `https-os-roots` and set SSL_CERT_FILE)"
+                "certificate not trusted (a private CA needs feature https-os-roots and SSL_CERT_FILE)"
             }
         },
         E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
@@ -633,8 +623,7 @@ fn from_tls(e: rustls::Error) -> Error {
         E::InvalidCertificate(C::Other(other))
             if format!("{other}").contains("CaUsedAsEndEntity") =>
         {
-            "the server's certificate is a CA certificate (as `openssl req -x509` makes): a \
-             server needs one issued by a CA, with CA:FALSE"
+            "server certificate is a CA's (openssl req -x509?): issue one with CA:FALSE"
         }
         E::InvalidCertificate(_) => "certificate rejected",
         E::AlertReceived(A::ProtocolVersion)
@@ -642,17 +631,15 @@ fn from_tls(e: rustls::Error) -> Error {
             P::ServerDoesNotSupportTls12Or13
             | P::ServerTlsVersionIsDisabledByOurConfig
             | P::SupportedVersionsExtensionRequired,
-        ) => "the server speaks neither TLS 1.2 nor TLS 1.3 (only TLS 1.0 or 1.1?)",
+        ) => "server offers neither TLS 1.2 nor 1.3",
         E::AlertReceived(A::CertificateRequired) => {
-            "the server requires a client certificate (mutual TLS), which the built-in \
-             transport cannot present: bring a Transport that can"
+            "server requires a client certificate (mutual TLS)"
         }
         E::AlertReceived(A::HandshakeFailure) => {
-            "the server refused the handshake (no cipher suite in common, or it requires a \
-             client certificate)"
+            "handshake refused (no common cipher suite, or client certificate required?)"
         }
         E::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
-            "the server did not answer in TLS: is it a plain http:// endpoint?"
+            "not a TLS server (plain http://?)"
         }
         _ => "",
     };
