@@ -8,14 +8,16 @@
 # Installs the pinned servers into interop/ (node/node_modules from
 # package-lock.json, .venv from python/requirements.txt; skipped when already
 # installed at those pins), builds the Rust suite (interop/tests/interop.rs),
-# makes a test CA and server certificates, starts the servers, runs the suite,
-# prints what each server answered, and always stops the servers it started.
-# Exits non-zero on any install, build, start-up or test failure. See
-# interop/README.md.
+# makes a test CA and server certificates, starts the servers, proves them
+# with an independent client (python/prove_servers.py: metadata, RFC 7523
+# client authentication, DPoP), runs the suite, prints what each server
+# answered, and always stops the servers it started. Exits non-zero on any
+# install, build, start-up, proof or test failure. See interop/README.md.
 #
 # Environment: CCTOKEN_INTEROP_TTL, the token lifetime the servers issue
-# (10-20 s; default 10). Certificates, server logs and results stay in
-# interop/work/ (gitignored) until the next run.
+# (10-20 s; default 10); CCTOKEN_INTEROP_PROVE=0 skips prove_servers.py.
+# Certificates, server logs and results stay in interop/work/ (gitignored)
+# until the next run.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,6 +64,11 @@ case $ttl in
     1[0-9] | 20) ;;
     *) die "CCTOKEN_INTEROP_TTL must be 10-20 seconds, not '$ttl'" ;;
 esac
+
+# The test-only private keys of the RFC 7523 clients and DPoP (interop/keys/):
+# git keeps no mode but the executable bit, and cctoken refuses a key file
+# that others can read.
+chmod 600 "$here"/keys/*.pem || die "chmod 600 interop/keys/*.pem failed"
 
 for tool in node npm python3 openssl cargo sha256sum; do
     command -v "$tool" >/dev/null || die "'$tool' is not installed (needed: node, npm, python3 with venv, openssl, cargo)"
@@ -171,18 +178,37 @@ for i in "${!names[@]}"; do
     say "$name ready: $(cat "$work/$name.ready")"
 done
 
-# One configuration for the suite: clients, each server's ports.
-python3 - "$here/clients.json" "$work" >"$work/config.json" <<'EOF' || die "writing interop/work/config.json failed"
-import json, sys
-clients_file, work = sys.argv[1:]
-with open(clients_file) as f:
+# One configuration for the suite: clients (key files as absolute paths),
+# each server's ports and issuers, every key file, the test CA.
+python3 - "$here" "$work" >"$work/config.json" <<'EOF' || die "writing interop/work/config.json failed"
+import glob, json, os, sys
+here, work = sys.argv[1:]
+with open(f"{here}/clients.json") as f:
     clients = json.load(f)
+for c in clients.values():
+    if "key" in c:
+        c["key"] = os.path.join(here, c["key"])
+# test-only-dpop-es256.pem -> "dpop-es256", test-only-es384.sec1.pem -> "es384"
+keys = {
+    os.path.basename(p)[len("test-only-"):].split(".")[0]: p
+    for p in sorted(glob.glob(f"{here}/keys/test-only-*.pem"))
+}
 servers = {}
 for key, name in (("oidc_provider", "oidc-provider"), ("authlib", "authlib"), ("dot", "dot")):
     with open(f"{work}/{name}.ready") as f:
         servers[key] = json.load(f)
-json.dump({"clients": clients, "servers": servers, "results": f"{work}/results.txt"}, sys.stdout, indent=1)
+json.dump({"clients": clients, "servers": servers, "keys": keys, "ca": f"{work}/certs/ca.pem",
+           "work": work, "results": f"{work}/results.txt"}, sys.stdout, indent=1)
 EOF
+
+# --- the servers proved by an independent client (PyJWT) ------------------------------------
+prove_rc=0
+if [ "${CCTOKEN_INTEROP_PROVE:-1}" != 0 ]; then
+    say "proving the servers with python/prove_servers.py (PyJWT; metadata, RFC 7523, DPoP)"
+    prove_started=$SECONDS
+    timeout 120 "$venv/bin/python" "$here/python/prove_servers.py" "$work/config.json" || prove_rc=$?
+    say "prove_servers.py: exit status $prove_rc, $((SECONDS - prove_started)) s"
+fi
 
 # --- the Rust suite ------------------------------------------------------------------------
 say "cargo test --test interop -- --ignored (SSL_CERT_FILE = the test CA)"
@@ -205,8 +231,10 @@ for i in "${!names[@]}"; do
     echo "$name: $(python3 -c "import json,sys,urllib.request; print(json.dumps(json.load(urllib.request.build_opener(urllib.request.ProxyHandler({})).open('http://127.0.0.1:' + sys.argv[1] + '/_interop/stats', timeout=5))['token_requests'], sort_keys=True))" "$port" 2>&1)"
 done
 
-if [ "$rc" -ne 0 ]; then
+if [ "$rc" -ne 0 ] || [ "$prove_rc" -ne 0 ]; then
     say "logs: interop/work/oidc-provider.log, interop/work/authlib.log, interop/work/dot.log"
-    die "the interop suite failed (cargo test exit status $rc)"
+    [ "$prove_rc" -ne 0 ] && say "prove_servers.py failed (exit status $prove_rc; its table above, details in interop/work/prove/details.txt)"
+    [ "$rc" -ne 0 ] && die "the interop suite failed (cargo test exit status $rc)"
+    die "the servers were not proved (prove_servers.py)"
 fi
 say "all interop tests passed"

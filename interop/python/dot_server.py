@@ -10,6 +10,13 @@ directory (migrated at start), one Application per client.
 Routes:
   POST /token           DOT's TokenView (client_secret_basic and
                         client_secret_post for every confidential client).
+  GET  /.well-known/oauth-authorization-server[/<path>]
+                        DOT's own RFC 8414 view (OAuthServerMetadataView,
+                        served with or without OIDC). DOT derives
+                        the issuer from the request URL (scheme and Host
+                        header), and reflects any path after the well-known
+                        prefix into it (RFC 8414 §3.1 path form); the
+                        token_endpoint is always /token.
   GET  /resource        checked by DOT's own OAuthLibCore.verify_request, as
                         its @protected_resource decorator does (expiry and
                         RFC 8707 audience included): 200 and the token's
@@ -27,6 +34,7 @@ import django
 from django.conf import settings
 
 from listeners import Stats
+from listeners import issuers_of
 from listeners import serve
 
 SCOPES = ["api:read", "api:write"]
@@ -83,6 +91,10 @@ def build(clients, ttl, ports, work_dir):
             "ACCESS_TOKEN_EXPIRE_SECONDS": ttl,
             "SCOPES": {s: s for s in SCOPES},
             "DEFAULT_SCOPES": SCOPES,
+            # What the RFC 8414 document lists: this server has the client
+            # credentials grant only, and no authorization endpoint.
+            "OAUTH2_GRANT_TYPES_SUPPORTED": ["client_credentials"],
+            "OAUTH2_RESPONSE_TYPES_SUPPORTED": [],
         },
         LOGGING_CONFIG=None,
     )
@@ -91,16 +103,21 @@ def build(clients, ttl, ports, work_dir):
     from django.core.management import call_command
     from django.http import HttpResponse
     from django.http import JsonResponse
+    from django.urls import include
     from django.urls import path
     from django.views.decorators.csrf import csrf_exempt
     from oauth2_provider.models import Application
     from oauth2_provider.oauth2_backends import OAuthLibCore
     from oauth2_provider.oauth2_validators import OAuth2Validator
+    from oauth2_provider.urls import metadata_urlpatterns
     from oauth2_provider.views import TokenView
     from oauthlib.oauth2 import Server
 
     call_command("migrate", verbosity=0)
+    # Secret clients only: DOT has no RFC 7523 client authentication.
     for c in clients.values():
+        if c["method"] not in ("client_secret_basic", "client_secret_post"):
+            continue
         Application.objects.create(
             name=c["id"],
             client_id=c["id"],
@@ -137,8 +154,15 @@ def build(clients, ttl, ports, work_dir):
         return HttpResponse(stats.json(), content_type="application/json")
 
     global urlpatterns
+    # DOT's metadata view finds the token endpoint as "oauth2_provider:token":
+    # that name is given to the counting wrapper at /token.
+    rfc8414 = [
+        p
+        for p in metadata_urlpatterns
+        if p.name in ("oauth-server-metadata", "oauth-server-metadata-issuer")
+    ]
     urlpatterns = [
-        path("token", token),
+        path("", include((rfc8414 + [path("token", token, name="token")], "oauth2_provider"))),
         path("resource", resource),
         path("_interop/stats", interop_stats),
     ]
@@ -152,6 +176,10 @@ def build(clients, ttl, ports, work_dir):
         # RFC 8707: DOT accepts any absolute URI and checks it against the
         # request URL at the resource (prefix match).
         "resource": f"http://127.0.0.1:{ports['http']}/resource",
+        # Per listener: the issuer DOT gives when reached as 127.0.0.1 (it
+        # follows the Host header).
+        "issuers": issuers_of(ports),
+        "metadata_paths": ["/.well-known/oauth-authorization-server"],
     }
     return get_wsgi_application(), extra
 

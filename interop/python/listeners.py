@@ -27,6 +27,20 @@ from werkzeug.serving import make_server
 MAX_LIFETIME = 15 * 60  # seconds
 
 
+def issuers_of(ports, path=""):
+    """The issuer of every listener: `<scheme>://127.0.0.1:<port><path>`."""
+    return {
+        listener: f"{'https' if listener.startswith('https') else 'http'}://127.0.0.1:{port}{path}"
+        for listener, port in ports.items()
+    }
+
+
+def listener_issuer(environ, path=""):
+    """The issuer of the listener a request came in on (its scheme and bound
+    port, whatever the Host header says): `<scheme>://127.0.0.1:<port><path>`."""
+    return f"{environ['wsgi.url_scheme']}://127.0.0.1:{environ['SERVER_PORT']}{path}"
+
+
 class Stats:
     """Token endpoint requests, tokens issued and errors per client id."""
 

@@ -40,8 +40,19 @@ impl Scheme {
 pub struct Client {
     /// The client id.
     pub id: String,
-    /// The client secret.
+    /// The client secret; empty for a `private_key_jwt` client, which has
+    /// none.
     pub secret: String,
+    /// The method it is registered with: `client_secret_basic`,
+    /// `client_secret_post`, `client_secret_jwt`, `private_key_jwt`.
+    pub method: String,
+    /// For `private_key_jwt`: the absolute path of the PEM private key the
+    /// client signs with (mode 600, see `interop/keys/`). For
+    /// `cc-jwt-wrong-key` it is NOT the registered key.
+    pub key: Option<String>,
+    /// The JWS algorithms to use with the key or secret (`ES256`, `RS256`
+    /// and `PS256`, `EdDSA` and `Ed25519`, `HS256`...).
+    pub algs: Vec<String>,
 }
 
 /// One running server, as its ready file describes it.
@@ -58,6 +69,8 @@ pub struct Server {
     /// The resource indicator the server knows, if it supports RFC 8707.
     pub resource: Option<String>,
     ports: BTreeMap<String, u16>,
+    issuers: BTreeMap<String, String>,
+    path_issuers: BTreeMap<String, String>,
 }
 
 impl Server {
@@ -68,6 +81,22 @@ impl Server {
             .ports
             .get(listener)
             .unwrap_or_else(|| panic!("{}: no listener {listener}", self.key))
+    }
+
+    /// The issuer of a listener (`http`, `https`, ... and for oidc-provider
+    /// `http_dpop_nonce`, `https_dpop_nonce`): `<scheme>://127.0.0.1:<port>`,
+    /// what the metadata document of that listener says.
+    pub fn issuer(&self, listener: &str) -> &str {
+        self.issuers
+            .get(listener)
+            .unwrap_or_else(|| panic!("{}: no issuer for listener {listener}", self.key))
+    }
+
+    /// The issuer with a path on a listener, if the server has one (Authlib:
+    /// `<scheme>://127.0.0.1:<port>/tenant`, metadata at
+    /// `/.well-known/oauth-authorization-server/tenant`).
+    pub fn path_issuer(&self, listener: &str) -> Option<&str> {
+        self.path_issuers.get(listener).map(String::as_str)
     }
 
     /// The token URL over `scheme`, with host `127.0.0.1`.
@@ -113,11 +142,17 @@ impl Stats {
 /// The configuration `run.sh` wrote.
 #[derive(Debug)]
 pub struct Config {
-    /// Clients by role: `post`, `basic`, `special`, `source_http`,
-    /// `source_https`.
+    /// Clients by role (the keys of `clients.json`): `post`, `basic`,
+    /// `special`, `source_*`, `jwt_*`, `dpop`, `dpop_nonce`.
     pub clients: BTreeMap<String, Client>,
     /// Servers by key.
     pub servers: BTreeMap<String, Server>,
+    /// The test-only key files by name (`es256`, `dpop-es256`,
+    /// `dpop-other-es256`, ...: `interop/keys/test-only-<name>[.form].pem`),
+    /// absolute paths.
+    pub keys: BTreeMap<String, String>,
+    /// `interop/work/`, for files a test makes (an assertion file...).
+    pub work: Option<String>,
     results: Option<String>,
 }
 
@@ -127,6 +162,13 @@ impl Config {
         self.clients
             .get(role)
             .unwrap_or_else(|| panic!("no client {role} in the configuration"))
+    }
+
+    /// The path of the test-only key file `name`.
+    pub fn key_file(&self, name: &str) -> &str {
+        self.keys
+            .get(name)
+            .unwrap_or_else(|| panic!("no key file {name} in the configuration"))
     }
 
     /// The server with `key`.
@@ -160,11 +202,19 @@ fn parse_config(text: &str) -> Result<Config, String> {
     };
     let mut clients = BTreeMap::new();
     for (role, c) in v["clients"].as_object().ok_or("no clients")? {
+        let algs = c["algs"].as_array().map_or(Vec::new(), |a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        });
         clients.insert(
             role.clone(),
             Client {
                 id: str_of(&c["id"], "client id")?,
-                secret: str_of(&c["secret"], "client secret")?,
+                secret: c["secret"].as_str().unwrap_or_default().to_owned(),
+                method: str_of(&c["method"], "client method")?,
+                key: c["key"].as_str().map(str::to_owned),
+                algs,
             },
         );
     }
@@ -188,13 +238,26 @@ fn parse_config(text: &str) -> Result<Config, String> {
                 token_path: str_of(&s["token_path"], "token_path")?,
                 resource: s["resource"].as_str().map(str::to_owned),
                 ports,
+                issuers: strings(&s["issuers"]),
+                path_issuers: strings(&s["path_issuers"]),
             },
         );
     }
     Ok(Config {
         clients,
         servers,
+        keys: strings(&v["keys"]),
+        work: v["work"].as_str().map(str::to_owned),
         results: v["results"].as_str().map(str::to_owned),
+    })
+}
+
+/// A JSON object's string members (none if it is not an object).
+fn strings(v: &Value) -> BTreeMap<String, String> {
+    v.as_object().map_or(BTreeMap::new(), |o| {
+        o.iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+            .collect()
     })
 }
 
