@@ -77,6 +77,7 @@ impl FileCache {
             _ => Path::new("."),
         };
         files::check_cache_dir(dir, &self.path)?;
+        files::check_cache_path(&self.path)?;
         let file = files::open_lock_file(&self.lock_path())?;
         let start = clock.now();
         let mut pause = Duration::from_millis(5);

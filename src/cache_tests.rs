@@ -64,7 +64,7 @@ fn store(cache: &FileCache, c: &Credentials, refresh_in: u64, expire_in: u64) {
 }
 
 fn load(cache: &FileCache, c: &Credentials) -> Result<Option<Token>> {
-    let _lock = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
+    let _lock = cache.lock(PATIENCE, &SystemClock)?.unwrap();
     cache.load(c, &SystemClock)
 }
 
@@ -243,6 +243,16 @@ fn directory_fifo_and_symlink_at_the_cache_path_are_refused() {
     std::os::unix::fs::symlink(&real, &path).unwrap();
     let e = load(&cache, &creds("read")).unwrap_err();
     assert!(e.to_string().contains("is a symbolic link"), "{e}");
+}
+
+/// A device node (here /dev/null, in a root-owned directory) is refused
+/// before a lock file is created beside it.
+#[test]
+fn device_at_the_cache_path_is_refused_before_any_lock_file() {
+    let cache = FileCache::new(PathBuf::from("/dev/null"));
+    let e = cache.lock(PATIENCE, &SystemClock).err().unwrap();
+    assert!(e.to_string().contains("is a device"), "{e}");
+    assert!(!Path::new("/dev/null.lock").exists());
 }
 
 #[test]

@@ -71,6 +71,27 @@ const RESERVED: [&str; 4] = ["grant_type", "client_id", "client_secret", "scope"
 /// fetch before any network traffic, as [`ErrorKind::Config`](crate::ErrorKind::Config).
 ///
 /// `Debug` shows everything but the secret. The secret is zeroed on drop.
+///
+/// ```
+/// use cctoken::{ClientAuth, Credentials, Encoding, ErrorKind};
+/// use std::time::Duration;
+///
+/// let creds = Credentials::new("https://auth.example.com/oauth/token", "my-client", "my-secret")?
+///     .with_scope("read:things write:things")
+///     .with_param("audience", "https://api.example.com")
+///     .with_encoding(Encoding::Json)
+///     .with_auth(ClientAuth::Basic)
+///     .with_timeout(Duration::from_secs(10));
+/// assert!(creds.validate().is_ok());
+/// assert!(!format!("{creds:?}").contains("my-secret"));
+///
+/// // Mistakes a setter cannot report are found before any request.
+/// let e = creds.with_param("client_secret", "x").validate().unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::Config);
+/// let e = Credentials::new("http://auth.example.com/token", "id", "secret")?.validate().unwrap_err();
+/// assert!(e.to_string().contains("clear text"));
+/// # Ok::<(), cctoken::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Credentials {
     token_url: String,

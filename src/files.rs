@@ -249,6 +249,20 @@ pub(crate) fn check_cache_dir(dir: &Path, cache: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses, before anything is created beside it, a cache path that holds
+/// something other than a regular file (a link, a directory, a device).
+pub(crate) fn check_cache_path(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(cache_error(format!(
+            "token cache {}: is {}, not a file cctoken wrote; cctoken neither uses nor replaces \
+             it: remove it or choose another path",
+            path.display(),
+            kind_of(&meta)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Opens the cache's lock file, creating it with mode 600 if missing.
 /// A symbolic link there is refused, never followed: a new file is made
 /// with `O_EXCL` (which fails on any existing name, a dangling link

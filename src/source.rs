@@ -595,6 +595,26 @@ impl TokenSource {
     /// removed too if it holds the same token, so that the next process
     /// does not pick up the refused token either (waiting for the file's
     /// lock at most the request timeout; past it, the file is left alone).
+    ///
+    /// ```
+    /// use cctoken::{Credentials, Request, Response, TokenSource};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let creds = Credentials::new("https://auth.example.com/token", "id", "secret")?;
+    /// let n = AtomicUsize::new(0);
+    /// let source = TokenSource::with_transport(creds, move |_: &Request| {
+    ///     let i = n.fetch_add(1, Ordering::SeqCst);
+    ///     Ok(Response::new(200, format!(r#"{{"access_token":"t{i}","expires_in":3600}}"#)))
+    /// });
+    /// let token = source.token()?;
+    /// // ... the API answers 401 to this token:
+    /// source.invalidate(&token);
+    /// assert_eq!(source.token()?.access_token(), "t1");
+    /// // Reporting the old token again does nothing.
+    /// source.invalidate(&token);
+    /// assert_eq!(source.token()?.access_token(), "t1");
+    /// # Ok::<(), cctoken::Error>(())
+    /// ```
     pub fn invalidate(&self, token: &Token) {
         {
             let mut state = self.lock();

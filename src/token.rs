@@ -104,6 +104,23 @@ pub(crate) fn usable(lifetime: Duration) -> Duration {
 /// Cloning is cheap (one reference count). The token's lifetime runs from
 /// the moment the request that fetched it was sent, on the [`Clock`] that
 /// was in use then.
+///
+/// ```
+/// use cctoken::{Credentials, Request, Response};
+///
+/// let creds = Credentials::new("https://learnamp.example/oauth/token", "id", "secret")?;
+/// let token = creds.fetch_with(&|_: &Request| {
+///     Ok(Response::new(200, r#"{"access_token":"tok","token_type":"bearer",
+///         "expires_in":7200,"scope":"public","created_at":1733011200}"#))
+/// })?;
+/// assert_eq!(token.authorization_header(), "Bearer tok");
+/// assert_eq!(token.scope(), Some("public"));
+/// assert_eq!(token.extra("created_at"), Some("1733011200"));
+/// // Used until a tenth of its lifetime (at most 10 s) before the server's expiry.
+/// assert!(token.expires_in().unwrap() <= std::time::Duration::from_secs(7190));
+/// assert!(!format!("{token:?}").contains("tok\""));
+/// # Ok::<(), cctoken::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Token {
     inner: Arc<Inner>,

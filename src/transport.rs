@@ -248,6 +248,14 @@ pub enum TrustRoots {
 
 /// The trust roots the built-in transport uses.
 ///
+/// ```
+/// match cctoken::trust_roots() {
+///     cctoken::TrustRoots::Bundled => println!("Mozilla's roots, compiled in"),
+///     cctoken::TrustRoots::OsStore => println!("the OS store, or SSL_CERT_FILE / SSL_CERT_DIR"),
+///     _ => println!("no HTTPS in this build"),
+/// }
+/// ```
+///
 /// Caveat: minreq builds its TLS configuration from *its* features, which
 /// Cargo unifies across the whole dependency graph. If another crate turns
 /// on minreq's bundled roots while cctoken has only `https-os-roots`,
