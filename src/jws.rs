@@ -328,11 +328,31 @@ pub(crate) fn normalize_htu(url: &str) -> Result<String> {
     if authority.contains('@') {
         return Err(bad("it contains user information"));
     }
-    let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
-        _ => (authority, None),
+    // RFC 3986 §3.2.2: an IP literal in brackets, or a registered name.
+    let (host, port) = if let Some(inside) = authority.strip_prefix('[') {
+        let (literal, after) = inside.split_once(']').ok_or_else(|| bad("bad host"))?;
+        let ok = |b: u8| b.is_ascii_alphanumeric() || b":.%-_~".contains(&b);
+        if literal.is_empty() || !literal.bytes().all(ok) {
+            return Err(bad("bad host"));
+        }
+        let port = match after.strip_prefix(':') {
+            Some(port) => Some(port),
+            None if after.is_empty() => None,
+            None => return Err(bad("bad host")),
+        };
+        (&authority[..literal.len() + 2], port)
+    } else {
+        let (host, port) = match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        };
+        let ok = |b: u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b);
+        if !host.bytes().all(ok) {
+            return Err(bad("bad host"));
+        }
+        (host, port)
     };
-    if host.is_empty() || host == "[]" {
+    if host.is_empty() {
         return Err(bad("no host"));
     }
     let mut out = scheme;

@@ -120,7 +120,15 @@ htu_bad! {
     htu_no_scheme: "as.example.com/token" => "no scheme";
     htu_ftp: "ftp://as.example.com/token" => "not an http or https URL";
     htu_no_host: "https:///token" => "no host";
-    htu_empty_ipv6: "https://[]/token" => "no host";
+    htu_empty_ipv6: "https://[]/token" => "bad host";
+    htu_port_colon_in_port: "https://h:1:2/t" => "bad port";
+    htu_unclosed_bracket: "https://[::1/t" => "bad host";
+    htu_text_after_bracket: "https://[::1]x/t" => "bad host";
+    htu_bracket_in_name: "https://h]/t" => "bad host";
+    htu_bracket_in_literal: "https://[[::1]]/t" => "bad host";
+    // Fuzz regression: `[,:` was taken for a host, and the output was not
+    // stable under a second normalisation.
+    regression_fuzz_htu_unclosed_bracket_with_port: "http://[,::80" => "bad host";
     htu_userinfo: "https://user:pass@as.example.com/token" => "it contains user information";
     htu_bad_port: "https://as.example.com:44a/token" => "bad port";
     htu_port_too_big: "https://as.example.com:65536/token" => "bad port";

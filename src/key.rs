@@ -124,6 +124,14 @@ impl PrivateKey {
         let pair = pair
             .with_algorithm(alg)
             .ok_or_else(|| unusable("the crypto provider cannot sign with this key"))?;
+        // Fail now rather than at the first token request: ring loads some
+        // inconsistent RSA keys (a damaged CRT coefficient) and only its
+        // check of each signature refuses them (found by fuzzing).
+        if pair.sign(b"cctoken: can this key sign?").is_err() {
+            return Err(unusable(
+                "the private key is damaged: the crypto provider cannot sign with it",
+            ));
+        }
         let thumbprint = jwk.thumbprint()?;
         Ok(PrivateKey {
             inner: Arc::new(Inner {

@@ -264,6 +264,21 @@ mod with_provider {
         pem_rsa_1024: RSA_1024 => "2048 bits";
         pem_ec_key_labelled_rsa: P256_SEC1.replace("EC PRIVATE KEY", "RSA PRIVATE KEY")
             => "the crypto provider cannot use this private key";
+        // Fuzz regression: loaded by ring, then every signature failed
+        // (aws-lc-rs refuses it on loading).
+        regression_fuzz_rsa_key_loads_but_cannot_sign: FUZZ_RSA_CANNOT_SIGN
+            => "private key", "cannot";
+    }
+
+    #[cfg(not(feature = "aws-lc-rs"))]
+    #[test]
+    fn regression_fuzz_ring_refuses_rsa_key_on_loading() {
+        let e = PrivateKey::from_pem(FUZZ_RSA_CANNOT_SIGN).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot load credentials: the private key is damaged: \
+             the crypto provider cannot sign with it"
+        );
     }
 
     /// A private copy of `pem` in a fresh directory, with `mode`.

@@ -66,6 +66,10 @@ key!(P521, "p521.pem");
 key!(RSA_1024, "rsa1024.pem");
 key!(OPENSSH, "openssh-ed25519.key");
 key!(RFC7515_A2_RSA, "rfc7515-a2-rsa.pem");
+// Found by the `jose` fuzz target: `rsa-pkcs8.pem` with one base64
+// character changed (in the CRT coefficients). ring loads it, then refuses
+// every signature; OpenSSL refuses to load it.
+key!(FUZZ_RSA_CANNOT_SIGN, "fuzz-rsa-cannot-sign.pem");
 key!(RFC7515_A3_P256, "rfc7515-a3-p256.pem");
 
 /// `(pem, alg, canonical JWK, RFC 7638 thumbprint)` per signing key.
