@@ -512,7 +512,7 @@ fn write_samples_for_python() {
             .unwrap()
             .with_algorithm(alg)
             .unwrap();
-        let kid = key.with_key_id("kid-1");
+        let kid = key.clone().with_key_id("kid-1");
         let assertion =
             client_assertion(&kid, "client-1", TOKEN_URL, now, Duration::from_secs(300)).unwrap();
         lines.push(serde_json::json!({

@@ -148,12 +148,9 @@ impl PrivateKey {
     /// the id under which the server knows the public key, when it asks
     /// for one. Client assertions carry it; DPoP proofs do not (they carry
     /// the public key itself).
-    pub fn with_key_id(&self, kid: &str) -> PrivateKey {
-        let mut inner = (*self.inner).clone();
-        inner.key_id = Some(kid.to_owned());
-        PrivateKey {
-            inner: Arc::new(inner),
-        }
+    pub fn with_key_id(mut self, kid: &str) -> PrivateKey {
+        Arc::make_mut(&mut self.inner).key_id = Some(kid.to_owned());
+        self
     }
 
     /// The key signing with the JWS algorithm `alg`: `ES256`, `ES384`,
@@ -164,7 +161,7 @@ impl PrivateKey {
     ///
     /// [`ErrorKind::Config`]: an unknown name (names are case-sensitive),
     /// or an algorithm this key cannot sign with.
-    pub fn with_algorithm(&self, alg: &str) -> Result<PrivateKey> {
+    pub fn with_algorithm(mut self, alg: &str) -> Result<PrivateKey> {
         let Some(wanted) = Algorithm::from_name(alg) else {
             return Err(Error::config(format!(
                 "unknown JWS algorithm `{}` (supported: ES256, ES384, RS256, PS256, EdDSA)",
@@ -191,12 +188,10 @@ impl PrivateKey {
                     "this {kind} key cannot sign {alg} (it signs {signs})"
                 ))
             })?;
-        let mut inner = (*self.inner).clone();
+        let inner = Arc::make_mut(&mut self.inner);
         inner.pair = pair;
         inner.alg = wanted;
-        Ok(PrivateKey {
-            inner: Arc::new(inner),
-        })
+        Ok(self)
     }
 
     /// The JWS `alg` this key signs with.

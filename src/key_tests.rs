@@ -124,7 +124,7 @@ mod with_provider {
     #[test]
     fn with_key_id_sets_kid_and_leaves_the_original() {
         let key = PrivateKey::from_pem(P256_PKCS8).unwrap();
-        let with = key.with_key_id("2026-12 key");
+        let with = key.clone().with_key_id("2026-12 key");
         assert_eq!(with.key_id(), Some("2026-12 key"));
         assert_eq!(key.key_id(), None);
         assert_eq!(with.thumbprint(), key.thumbprint());
@@ -139,7 +139,8 @@ mod with_provider {
             .unwrap();
         assert_eq!(key.algorithm(), "PS256");
         assert_eq!(key.key_id(), Some("k"));
-        let back = key.with_algorithm("RS256").unwrap();
+        let back = key.clone().with_algorithm("RS256").unwrap();
+        assert_eq!(key.algorithm(), "PS256");
         assert_eq!(back.algorithm(), "RS256");
     }
 
