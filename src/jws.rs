@@ -309,8 +309,10 @@ pub(crate) fn client_secret_assertion(
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Config`]: not an `http` or `https` URL, an empty host, a
-/// bad port, user information, spaces or control characters.
+/// [`ErrorKind::Config`]: not an `http` or `https` URL, a host that is
+/// neither a bracketed IP literal nor an ASCII registered name (RFC 3986
+/// §3.2.2; IDNs in their `xn--` form), a bad port, user information,
+/// spaces or control characters.
 pub(crate) fn normalize_htu(url: &str) -> Result<String> {
     let bad = |why: &str| Error::config(format!("cannot make a DPoP `htu` of this URL: {why}"));
     if url.bytes().any(|b| b <= b' ' || b == 0x7f) {

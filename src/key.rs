@@ -300,19 +300,29 @@ fn parse(text: &str, shown: &str) -> Result<PrivateKey> {
                  `ssh-keygen -p -m PKCS8 -f COPY_OF_KEY` (this rewrites that file)"
                     .into()
             }
+            labels if labels.iter().any(|l| l.ends_with("PRIVATE KEY")) => format!(
+                "found {}, a kind of private key cctoken does not read (expected `PRIVATE KEY`, \
+                 `EC PRIVATE KEY` or `RSA PRIVATE KEY`)",
+                shown_labels(labels)
+            ),
             labels => format!(
                 "found {}, not a private key (expected `PRIVATE KEY`, `EC PRIVATE KEY` \
                  or `RSA PRIVATE KEY`)",
-                labels
-                    .iter()
-                    .map(|l| format!("`{}`", crate::error::sanitize(l, 40)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                shown_labels(labels)
             ),
         }));
     }
     let (der, container) = decode_private_block(text).map_err(error)?;
     PrivateKey::new(KeyPair::load(der, container, shown)?, shown)
+}
+
+/// PEM labels as `` `A`, `B` ``, each cut short and escaped.
+fn shown_labels(labels: &[&str]) -> String {
+    labels
+        .iter()
+        .map(|l| format!("`{}`", crate::error::sanitize(l, 40)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The DER of the one private key block (which [`parse`] made sure

@@ -251,6 +251,9 @@ mod with_provider {
         pem_certificate_and_public_key: format!("{P256_CERT}{P256_PUB}")
             => "found `CERTIFICATE`, `PUBLIC KEY`, not a private key";
         pem_openssh: OPENSSH => "OpenSSH private key", "ssh-keygen -p -m PKCS8";
+        pem_dsa: "-----BEGIN DSA PRIVATE KEY-----\nAAAA\n-----END DSA PRIVATE KEY-----\n"
+            => "found `DSA PRIVATE KEY`, a kind of private key cctoken does not read";
+        pem_label_escaped: "-----BEGIN A\x1b[31mB-----\n" => "found `A\\u{1b}[31mB`, not a private key";
         pem_two_keys: format!("{P256_PKCS8}{RSA_PKCS8}") => "found 2 private keys";
         pem_bad_base64: P256_PKCS8.replacen("MIGH", "M!GH", 1) => "malformed PEM";
         pem_no_end_line: P256_PKCS8.replace("-----END PRIVATE KEY-----", "") => "malformed PEM";
