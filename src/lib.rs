@@ -8,18 +8,30 @@ mod cache;
 #[doc(hidden)]
 pub mod cli;
 mod credentials;
+#[allow(
+    dead_code,
+    reason = "the JOSE layer is wired into Credentials and TokenSource by issues 12 and 13"
+)]
+mod crypto;
+#[allow(dead_code, reason = "as for `crypto`")]
+mod der;
 mod encode;
 mod error;
 mod files;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+#[allow(dead_code, reason = "as for `crypto`")]
+mod jws;
+mod key;
 mod load;
 mod parse;
 mod redact;
 mod secret;
 mod sha256;
 mod source;
+#[cfg(test)]
+mod test_keys;
 mod token;
 mod transport;
 
@@ -27,6 +39,7 @@ pub use credentials::{
     ClientAuth, Credentials, Encoding, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use key::PrivateKey;
 pub use source::{Retry, TokenSource, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN};
 pub use token::{Clock, SystemClock, Token, MAX_LIFETIME};
 pub use transport::{trust_roots, HttpTransport, Request, Response, Transport, TrustRoots};

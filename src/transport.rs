@@ -480,22 +480,12 @@ fn minreq_panicked() -> Error {
 }
 
 /// Installs the crypto provider before the first HTTPS request unless the
-/// program installed one: with both ring and aws-lc-rs compiled in (minreq
-/// enables the latter), rustls refuses to choose by itself. rustls keeps the
-/// default in a `OnceLock`, so after the first request this is one load.
+/// program installed one (see [`crate::crypto`]).
 #[cfg(any(feature = "https", feature = "https-os-roots"))]
 fn prepare_tls() -> Result<()> {
     #[cfg(not(feature = "https"))]
     check_trust_variables()?;
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        #[cfg(not(feature = "aws-lc-rs"))]
-        let provider = rustls::crypto::ring::default_provider();
-        #[cfg(feature = "aws-lc-rs")]
-        let provider = rustls::crypto::aws_lc_rs::default_provider();
-        // Err means another thread installed one first: use that.
-        let _ = provider.install_default();
-    }
-    Ok(())
+    crate::crypto::ensure_provider()
 }
 
 /// With the OS trust store, `SSL_CERT_FILE` replaces the system's roots:
