@@ -4,7 +4,7 @@
 use crate::credentials::{ClientAuth, Credentials, Encoding};
 use crate::encode::json_string;
 use crate::error::{Error, ErrorKind};
-use crate::load::{Field, SecretSource, Setting, Settings};
+use crate::load::{one_proof, Field, SecretSource, Setting, Settings, AUTHS, AUTH_NAMES};
 use crate::source::token_once;
 use std::ffi::OsString;
 use std::io::Write;
@@ -24,8 +24,19 @@ CREDENTIALS:
                                a byte-order mark and one trailing newline are dropped),
                                or - to read it from standard input
                                     [CCTOKEN_CLIENT_SECRET_FILE or CCTOKEN_CLIENT_SECRET]
-    --credentials PATH         creds.json with client_id, client_secret and optionally
-                               token_url, scope, audience, encoding, auth (mode 600)
+    --private-key PATH         PEM private key for private_key_jwt (RFC 7523), mode 600
+                                                          [CCTOKEN_PRIVATE_KEY_FILE]
+    --key-id ID                its `kid`, as registered with the server [CCTOKEN_KEY_ID]
+    --alg ALG                  ES256, ES384, RS256, PS256 or EdDSA (default: from the key)
+                                                          [CCTOKEN_ALG]
+    --client-assertion-file PATH  a JWT another system writes (workload identity), read
+                               for every request         [CCTOKEN_CLIENT_ASSERTION_FILE]
+    --assertion-audience AUD   `aud` of assertions (default: the token URL; Auth0 wants
+                               its issuer)               [CCTOKEN_ASSERTION_AUDIENCE]
+    --credentials PATH         creds.json with client_id and one of client_secret,
+                               private_key_file, client_assertion_file, and optionally
+                               token_url, scope, audience, encoding, auth, key_id, alg,
+                               assertion_audience (mode 600)
     Each setting is taken from the first of: a flag, its CCTOKEN_* variable, the
     --credentials file. A --param NAME replaces every NAME from below it.
     The secret is never accepted on the command line (it would show in `ps`).
@@ -35,7 +46,8 @@ REQUEST:
     --param NAME=VALUE         extra parameter, repeatable (audience, resource)
                                [CCTOKEN_AUDIENCE for audience]
     --encoding form|json|multipart     body encoding (default form)
-    --auth body|basic|basic-unencoded  client authentication (default body)
+    --auth METHOD              body (default), basic, basic-unencoded, client-secret-jwt;
+                               private-key-jwt with a key or an assertion file
     --timeout SECONDS          whole-request timeout (default 30)
 
 OUTPUT:
@@ -68,6 +80,11 @@ struct Args {
     token_url: Option<String>,
     client_id: Option<String>,
     secret_file: Option<String>,
+    private_key: Option<String>,
+    key_id: Option<String>,
+    alg: Option<String>,
+    assertion_file: Option<String>,
+    assertion_audience: Option<String>,
     credentials: Option<String>,
     scope: Option<String>,
     params: Vec<(String, String)>,
@@ -243,6 +260,11 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             "--token-url" => out.token_url = Some(value()?),
             "--client-id" => out.client_id = Some(value()?),
             "--client-secret-file" => out.secret_file = Some(value()?),
+            "--private-key" => out.private_key = Some(value()?),
+            "--key-id" => out.key_id = Some(value()?),
+            "--alg" => out.alg = Some(value()?),
+            "--client-assertion-file" => out.assertion_file = Some(value()?),
+            "--assertion-audience" => out.assertion_audience = Some(value()?),
             "--credentials" => out.credentials = Some(value()?),
             "--scope" => out.scope = Some(value()?),
             "--param" => {
@@ -259,14 +281,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             }
             "--auth" => {
                 let v = value()?;
-                let i = choice(&flag, &v, &["body", "basic", "basic-unencoded"])?;
-                out.auth = Some(
-                    [
-                        ClientAuth::RequestBody,
-                        ClientAuth::Basic,
-                        ClientAuth::BasicUnencoded,
-                    ][i],
-                );
+                out.auth = Some(AUTHS[choice(&flag, &v, &AUTH_NAMES)?]);
             }
             "--timeout" => {
                 let v = value()?;
@@ -321,14 +336,28 @@ fn credentials(args: &Args) -> Result<Credentials, Error> {
     let flags = Settings {
         token_url: flag(&args.token_url, "--token-url"),
         client_id: flag(&args.client_id, "--client-id"),
-        secret: args.secret_file.as_ref().map(|path| {
-            let source = if path == "-" {
-                SecretSource::Stdin
-            } else {
-                SecretSource::File(path.into())
-            };
-            Setting::new(source, "--client-secret-file")
-        }),
+        secret: {
+            let mut found = Vec::new();
+            if let Some(path) = &args.secret_file {
+                let source = if path == "-" {
+                    SecretSource::Stdin
+                } else {
+                    SecretSource::File(path.into())
+                };
+                found.push(("--client-secret-file".to_owned(), source));
+            }
+            if let Some(path) = &args.private_key {
+                found.push((
+                    "--private-key".to_owned(),
+                    SecretSource::KeyFile(path.into()),
+                ));
+            }
+            if let Some(path) = &args.assertion_file {
+                let source = SecretSource::AssertionFile(path.into());
+                found.push(("--client-assertion-file".to_owned(), source));
+            }
+            one_proof(found)
+        },
         scope: flag(&args.scope, "--scope"),
         params: args
             .params
@@ -337,6 +366,9 @@ fn credentials(args: &Args) -> Result<Credentials, Error> {
             .collect(),
         encoding: args.encoding.map(|e| Setting::new(e, "--encoding")),
         auth: args.auth.map(|a| Setting::new(a, "--auth")),
+        key_id: flag(&args.key_id, "--key-id"),
+        alg: flag(&args.alg, "--alg"),
+        assertion_audience: flag(&args.assertion_audience, "--assertion-audience"),
     };
     let env = Settings::from_lookup(|name| std::env::var_os(name))?;
     let file = match &args.credentials {
@@ -347,12 +379,16 @@ fn credentials(args: &Args) -> Result<Credentials, Error> {
         let (flag, member) = match field {
             Field::TokenUrl => ("--token-url", "token_url"),
             Field::ClientId => ("--client-id", "client_id"),
-            Field::Secret => ("--client-secret-file", "client_secret"),
+            Field::Secret => {
+                return "no client secret, private key or client assertion: give \
+                        --client-secret-file, --private-key or --client-assertion-file, set \
+                        CCTOKEN_CLIENT_SECRET(_FILE), CCTOKEN_PRIVATE_KEY_FILE or \
+                        CCTOKEN_CLIENT_ASSERTION_FILE, or put `client_secret`, \
+                        `private_key_file` or `client_assertion_file` in a --credentials file"
+                    .to_owned()
+            }
         };
-        let variable = match field {
-            Field::Secret => "CCTOKEN_CLIENT_SECRET(_FILE)",
-            other => other.variable(),
-        };
+        let variable = field.variable();
         format!(
             "no {member}: give {flag}, set {variable}, or put `{member}` in a --credentials file"
         )

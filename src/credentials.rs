@@ -1,8 +1,10 @@
 //! [`Credentials`]: where to ask for a token and how; the URL policy; the
 //! request they encode to.
 
+use crate::client_auth::{self, ClientKey};
 use crate::encode;
 use crate::error::{Error, Result};
+use crate::key::PrivateKey;
 use crate::parse;
 use crate::redact::Redactor;
 use crate::secret::Secret;
@@ -43,6 +45,17 @@ pub enum ClientAuth {
     /// servers that never percent-decode. The client id may not contain
     /// `:`.
     BasicUnencoded,
+    /// `client_secret_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): the
+    /// secret never crosses the wire; each request carries a fresh
+    /// assertion signed with it (HS256), as `client_assertion`. The secret
+    /// must be at least 32 bytes (RFC 7518 §3.2).
+    ClientSecretJwt,
+    /// `private_key_jwt` (RFC 7523 §2.2): each request carries a fresh
+    /// assertion signed with the client's private key, or one read from a
+    /// file. Set by [`Credentials::with_private_key`] and
+    /// [`Credentials::with_client_assertion_file`]; credentials made with a
+    /// secret cannot use it.
+    PrivateKeyJwt,
 }
 
 /// The request timeout unless set: 30 seconds.
@@ -50,7 +63,14 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The response body cap unless set: 64 KiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
-const RESERVED: [&str; 4] = ["grant_type", "client_id", "client_secret", "scope"];
+const RESERVED: [&str; 6] = [
+    "grant_type",
+    "client_id",
+    "client_secret",
+    "scope",
+    "client_assertion",
+    "client_assertion_type",
+];
 
 /// A client's credentials and everything needed to ask for a token.
 ///
@@ -98,7 +118,8 @@ pub struct Credentials {
     host: String,
     https: bool,
     client_id: String,
-    client_secret: Secret,
+    key: ClientKey,
+    assertion_audience: Option<String>,
     scope: Option<String>,
     params: Vec<(String, String)>,
     encoding: Encoding,
@@ -118,23 +139,108 @@ impl Credentials {
     /// be parsed (not `http://` or `https://`, no host, a bad port, user
     /// info, a fragment, whitespace) or the client id or secret is empty.
     pub fn new(token_url: &str, client_id: &str, client_secret: &str) -> Result<Credentials> {
+        if client_secret.is_empty() {
+            return Err(Error::config("client secret is empty"));
+        }
+        let key = ClientKey::Secret(Secret::new(client_secret.to_owned()));
+        Credentials::build(token_url, client_id, key, ClientAuth::default())
+    }
+
+    /// Credentials for `private_key_jwt` (RFC 7523 §2.2): every token
+    /// request carries a fresh client assertion signed with `key` — `iss`
+    /// and `sub` the client id, `aud` the token URL (see
+    /// [`with_assertion_audience`](Credentials::with_assertion_audience)),
+    /// a random 128-bit `jti`, `iat` now and `exp` five minutes later —
+    /// as `client_assertion`, with `client_id` beside it. No secret exists
+    /// and nothing reusable crosses the wire.
+    ///
+    /// ```
+    /// use cctoken::{Credentials, PrivateKey, Request, Response};
+    ///
+    /// # #[cfg(any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs"))] {
+    /// let key = PrivateKey::generate()?.with_key_id("key-1");
+    /// let creds = Credentials::with_private_key("https://auth.example.com/token", "my-client", key)?;
+    /// let token = creds.fetch_with(&|req: &Request| {
+    ///     let body = String::from_utf8_lossy(req.body());
+    ///     assert!(body.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"));
+    ///     assert!(body.contains("&client_assertion=ey") && !body.contains("client_secret"));
+    ///     Ok(Response::new(200, r#"{"access_token":"abc","expires_in":60}"#))
+    /// })?;
+    /// # }
+    /// # Ok::<(), cctoken::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Credentials::new), for the URL and the client id.
+    pub fn with_private_key(
+        token_url: &str,
+        client_id: &str,
+        key: PrivateKey,
+    ) -> Result<Credentials> {
+        Credentials::build(
+            token_url,
+            client_id,
+            ClientKey::Key(key),
+            ClientAuth::PrivateKeyJwt,
+        )
+    }
+
+    /// Credentials whose client assertion is made by another system and
+    /// written to `path`, where it is rotated (workload identity
+    /// federation): a Kubernetes projected service-account token for Entra
+    /// ID (the file `AZURE_FEDERATED_TOKEN_FILE` names), a CI system's OIDC
+    /// token. The file is read again for every token request and sent as
+    /// `client_assertion` with the jwt-bearer assertion type (RFC 7523
+    /// §2.2); it is never cached. An assertion whose `exp` has passed
+    /// (read without verifying it: the server does) is refused as
+    /// [`ErrorKind::Credentials`](crate::ErrorKind::Credentials) naming
+    /// the file, rather than sent to be refused as `invalid_client`.
+    ///
+    /// The file rules apply (see
+    /// [`from_json_file`](Credentials::from_json_file)), with one exception
+    /// for how Kubernetes mounts such tokens: a file owned by root that
+    /// nobody else can write may be readable by group and others (mode
+    /// 644). A symbolic link is followed (Kubernetes swaps a `..data` link).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Credentials::new), for the URL and the client id; the
+    /// file is read only when a token is fetched.
+    pub fn with_client_assertion_file(
+        token_url: &str,
+        client_id: &str,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Credentials> {
+        let path = path.as_ref();
+        if path.as_os_str().is_empty() {
+            return Err(Error::config("client assertion file path is empty"));
+        }
+        let key = ClientKey::AssertionFile(path.to_path_buf());
+        Credentials::build(token_url, client_id, key, ClientAuth::PrivateKeyJwt)
+    }
+
+    fn build(
+        token_url: &str,
+        client_id: &str,
+        key: ClientKey,
+        auth: ClientAuth,
+    ) -> Result<Credentials> {
         let url = parse_url(token_url)?;
         if client_id.is_empty() {
             return Err(Error::config("client id is empty"));
-        }
-        if client_secret.is_empty() {
-            return Err(Error::config("client secret is empty"));
         }
         Ok(Credentials {
             token_url: url.normalized,
             host: url.host,
             https: url.https,
             client_id: client_id.to_owned(),
-            client_secret: Secret::new(client_secret.to_owned()),
+            key,
+            assertion_audience: None,
             scope: None,
             params: Vec::new(),
             encoding: Encoding::default(),
-            auth: ClientAuth::default(),
+            auth,
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_http: false,
@@ -201,9 +307,40 @@ impl Credentials {
 
     /// Sets the client authentication method. cctoken never retries with
     /// another method after a failure: that would double failed logins and
-    /// hide the first error.
+    /// hide the first error. A secret goes with [`ClientAuth::RequestBody`],
+    /// [`ClientAuth::Basic`], [`ClientAuth::BasicUnencoded`] or
+    /// [`ClientAuth::ClientSecretJwt`]; a private key or an assertion file
+    /// only with [`ClientAuth::PrivateKeyJwt`] (any other choice is a
+    /// [`Config`](crate::ErrorKind::Config) error at
+    /// [`validate`](Credentials::validate)).
     pub fn with_auth(mut self, auth: ClientAuth) -> Credentials {
+        let secret = matches!(self.key, ClientKey::Secret(_));
+        if secret == (auth == ClientAuth::PrivateKeyJwt) {
+            self.note_problem(Error::config(if secret {
+                "PrivateKeyJwt needs a private key (Credentials::with_private_key) or an \
+                 assertion file (Credentials::with_client_assertion_file), not a secret"
+            } else {
+                "a private key or an assertion file authenticates with PrivateKeyJwt only"
+            }));
+        }
         self.auth = auth;
+        self
+    }
+
+    /// Sets the `aud` claim of client assertions (RFC 7523 §3), for
+    /// [`ClientAuth::PrivateKeyJwt`] with a key and
+    /// [`ClientAuth::ClientSecretJwt`]. The default is the token URL, what
+    /// RFC 7523 names and what Okta, Entra ID, Keycloak and Authlib accept;
+    /// Auth0 wants its issuer (`https://TENANT.auth0.com/`, with the
+    /// trailing slash). One value, never an array: Keycloak refuses an
+    /// array by default.
+    pub fn with_assertion_audience(mut self, audience: &str) -> Credentials {
+        if audience.is_empty() || audience.chars().any(char::is_control) {
+            self.note_problem(Error::config(
+                "assertion audience is empty or has control characters",
+            ));
+        }
+        self.assertion_audience = Some(audience.to_owned());
         self
     }
 
@@ -246,7 +383,14 @@ impl Credentials {
 
     #[cfg(test)]
     pub(crate) fn secret(&self) -> &str {
-        self.client_secret.expose()
+        self.key.secret().unwrap_or("")
+    }
+
+    /// The `aud` of client assertions: the one set, else the token URL.
+    pub fn assertion_audience(&self) -> &str {
+        self.assertion_audience
+            .as_deref()
+            .unwrap_or(&self.token_url)
     }
 
     /// The scope asked for, if any.
@@ -303,6 +447,15 @@ impl Credentials {
                 "client id contains `:`, which BasicUnencoded cannot carry; use ClientAuth::Basic",
             ));
         }
+        if self.auth == ClientAuth::ClientSecretJwt {
+            let len = self.key.secret().map_or(0, str::len);
+            if len < crate::jws::MIN_HS256_SECRET {
+                return Err(Error::config(format!(
+                    "ClientSecretJwt needs a client secret of at least 32 bytes (RFC 7518 §3.2); \
+                     this one has {len}"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -337,22 +490,11 @@ impl Credentials {
         clock: &dyn Clock,
     ) -> Result<Token> {
         self.validate()?;
-        let request = self.request();
         let issued = (clock.now(), clock.wall());
-        let redactor = self.redactor(&request);
+        let (request, redactor) = self.request(issued.1)?;
         let response = transport.send(&request).map_err(|e| e.redact(&redactor))?;
         parse::token_response(&response, self.max_response_bytes, issued, &redactor)
             .map_err(|e| e.redact(&redactor))
-    }
-
-    /// What must never be quoted back from the server: the secret, and the
-    /// `Authorization` value of `request` that carries it.
-    pub(crate) fn redactor(&self, request: &Request) -> Redactor {
-        let mut redactor = Redactor::none().secret(self.client_secret.expose());
-        if let Some(credential) = request.header("authorization") {
-            redactor = redactor.literal(credential.strip_prefix("Basic ").unwrap_or(credential));
-        }
-        redactor
     }
 
     /// Everything that shapes the token request, the secret included, as
@@ -360,25 +502,51 @@ impl Credentials {
     /// (never stored as it is).
     pub(crate) fn cache_identity(&self) -> String {
         let auth = format!("{:?}", self.auth);
+        let mut identity = self.key.identity();
         // `@` cannot start a parameter name: no parameter can pose as these.
         let mut fields: Vec<(&str, &str)> = vec![
             ("@token_url", &self.token_url),
             ("@client_id", &self.client_id),
             ("@auth", &auth),
             ("@scope", self.scope.as_deref().unwrap_or("")),
-            ("@client_secret", self.client_secret.expose()),
+            ("@client", &identity),
+            ("@aud", self.assertion_audience()),
         ];
         fields.extend(self.params());
-        encode::json(&fields)
+        let material = encode::json(&fields);
+        crate::secret::zero_string(&mut identity);
+        material
     }
 
-    /// The token request these credentials encode to.
-    pub(crate) fn request(&self) -> Request {
-        let secret = self.client_secret.expose();
+    /// The token request these credentials encode to at `now` (a client
+    /// assertion is made or read for each), and what must never be quoted
+    /// back from the server: the secret, the `Authorization` value and the
+    /// assertion that carry it.
+    pub(crate) fn request(&self, now: std::time::SystemTime) -> Result<(Request, Redactor)> {
+        let secret = self.key.secret();
+        let mut redactor = Redactor::none();
+        if let Some(secret) = secret {
+            redactor = redactor.secret(secret);
+        }
+        let assertion = match self.auth {
+            ClientAuth::ClientSecretJwt | ClientAuth::PrivateKeyJwt => Some(
+                client_auth::assertion(&self.key, &self.client_id, self.assertion_audience(), now)?,
+            ),
+            _ => None,
+        };
         let mut fields: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
-        if self.auth == ClientAuth::RequestBody {
-            fields.push(("client_id", &self.client_id));
-            fields.push(("client_secret", secret));
+        match (&assertion, secret) {
+            (Some(assertion), _) => {
+                redactor = redactor.literal(assertion);
+                fields.push(("client_id", &self.client_id));
+                fields.push(("client_assertion_type", client_auth::ASSERTION_TYPE));
+                fields.push(("client_assertion", assertion));
+            }
+            (None, Some(secret)) if self.auth == ClientAuth::RequestBody => {
+                fields.push(("client_id", &self.client_id));
+                fields.push(("client_secret", secret));
+            }
+            _ => {}
         }
         if let Some(scope) = &self.scope {
             fields.push(("scope", scope));
@@ -402,24 +570,23 @@ impl Credentials {
             ("Content-Type".to_owned(), content_type),
             ("User-Agent".to_owned(), USER_AGENT.to_owned()),
         ];
-        match self.auth {
-            ClientAuth::RequestBody => {}
-            ClientAuth::Basic => headers.push((
-                "Authorization".to_owned(),
-                encode::basic(&self.client_id, secret, true),
-            )),
-            ClientAuth::BasicUnencoded => headers.push((
-                "Authorization".to_owned(),
-                encode::basic(&self.client_id, secret, false),
-            )),
+        if let (ClientAuth::Basic | ClientAuth::BasicUnencoded, Some(secret)) = (self.auth, secret)
+        {
+            let basic = encode::basic(&self.client_id, secret, self.auth == ClientAuth::Basic);
+            redactor = redactor.literal(basic.strip_prefix("Basic ").unwrap_or(&basic));
+            headers.push(("Authorization".to_owned(), basic));
         }
-        Request::new(
+        if let Some(mut assertion) = assertion {
+            crate::secret::zero_string(&mut assertion);
+        }
+        let request = Request::new(
             self.token_url.clone(),
             headers,
             body.into_bytes(),
             self.timeout,
             self.max_response_bytes,
-        )
+        );
+        Ok((request, redactor))
     }
 }
 
@@ -431,7 +598,8 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("token_url", &self.token_url)
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret)
+            .field("client", &self.key)
+            .field("assertion_audience", &self.assertion_audience)
             .field("scope", &self.scope)
             .field("params", &self.params)
             .field("encoding", &self.encoding)

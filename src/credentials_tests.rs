@@ -109,7 +109,7 @@ fn request_form_body_auth() {
         .unwrap()
         .with_scope("x y")
         .with_param("audience", "https://api");
-    let r = c.request();
+    let r = c.request(std::time::SystemTime::now()).unwrap().0;
     assert_eq!(
         std::str::from_utf8(r.body()).unwrap(),
         "grant_type=client_credentials&client_id=my%20id&client_secret=p%26ss&scope=x%20y&audience=https%3A%2F%2Fapi"
@@ -129,7 +129,7 @@ fn request_basic_keeps_credentials_out_of_body() {
         .unwrap()
         .with_auth(ClientAuth::Basic)
         .with_encoding(Encoding::Json);
-    let r = c.request();
+    let r = c.request(std::time::SystemTime::now()).unwrap().0;
     assert_eq!(
         std::str::from_utf8(r.body()).unwrap(),
         r#"{"grant_type":"client_credentials"}"#
@@ -142,7 +142,7 @@ fn request_multipart_content_type_carries_boundary() {
     let c = Credentials::new("https://a/t", "id", "pw")
         .unwrap()
         .with_encoding(Encoding::Multipart);
-    let r = c.request();
+    let r = c.request(std::time::SystemTime::now()).unwrap().0;
     let ct = r.header("content-type").unwrap();
     let boundary = ct.strip_prefix("multipart/form-data; boundary=").unwrap();
     let body = std::str::from_utf8(r.body()).unwrap();
@@ -155,9 +155,15 @@ fn debug_hides_secret() {
     let c = Credentials::new("https://a/t", "id", "hunter2").unwrap();
     let d = format!("{c:?}");
     assert!(!d.contains("hunter2"), "{d}");
-    let d = format!("{:?}", c.request());
+    let d = format!("{:?}", c.request(std::time::SystemTime::now()).unwrap().0);
     assert!(!d.contains("hunter2"), "{d}");
-    let d = format!("{:?}", c.with_auth(ClientAuth::Basic).request());
+    let d = format!(
+        "{:?}",
+        c.with_auth(ClientAuth::Basic)
+            .request(std::time::SystemTime::now())
+            .unwrap()
+            .0
+    );
     assert!(!d.contains(&crate::encode::base64(b"id:hunter2")), "{d}");
 }
 

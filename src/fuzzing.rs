@@ -30,7 +30,7 @@ pub fn parse_credentials_file(text: &str, default_url: Option<&str>) -> Result<C
         token_url: default_url.map(|u| load::Setting::new(u.to_owned(), "the URL given")),
         ..load::Settings::default()
     };
-    load::parse_json(text, "fuzz.json")?
+    load::parse_json(text, "fuzz.json", None)?
         .over(fallback)
         .build(&|field| format!("`{}` is missing", field.file_member()))
 }

@@ -7,6 +7,7 @@ mod cache;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
+mod client_auth;
 mod credentials;
 #[allow(
     dead_code,

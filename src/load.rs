@@ -5,6 +5,7 @@
 use crate::credentials::{check_url, ClientAuth, Credentials, Encoding};
 use crate::error::{sanitize, Error, ErrorKind, Result};
 use crate::files::{self, Sharing};
+use crate::key::PrivateKey;
 use crate::parse::Member;
 use crate::secret::{zero_string, Secret};
 use std::ffi::OsString;
@@ -62,8 +63,7 @@ impl Credentials {
     /// unknown; or the values fail [`Credentials::new`].
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Credentials> {
         let path = path.as_ref();
-        Settings::from_file(path)?
-            .build(&|field| format!("{}: `{}` is missing", path.display(), field.file_member()))
+        Settings::from_file(path)?.build(&|field| missing_in(path, field))
     }
 
     /// As [`from_json_file`](Credentials::from_json_file), with
@@ -81,7 +81,7 @@ impl Credentials {
         };
         Settings::from_file(path)?
             .over(fallback)
-            .build(&|field| format!("{}: `{}` is missing", path.display(), field.file_member()))
+            .build(&|field| missing_in(path, field))
     }
 
     /// Loads credentials from the environment:
@@ -104,6 +104,18 @@ impl Credentials {
     /// both secret variables set, an unusable value or secret file.
     pub fn from_env() -> Result<Credentials> {
         from_lookup(|name| std::env::var_os(name))
+    }
+}
+
+/// "Missing" for a credentials file.
+fn missing_in(path: &Path, field: Field) -> String {
+    match field {
+        Field::Secret => format!(
+            "{}: `client_secret` is missing (or a `private_key_file` or \
+             `client_assertion_file` instead)",
+            path.display()
+        ),
+        field => format!("{}: `{}` is missing", path.display(), field.file_member()),
     }
 }
 
@@ -135,7 +147,10 @@ impl Field {
         match self {
             Field::TokenUrl => "CCTOKEN_TOKEN_URL",
             Field::ClientId => "CCTOKEN_CLIENT_ID",
-            Field::Secret => "neither CCTOKEN_CLIENT_SECRET nor CCTOKEN_CLIENT_SECRET_FILE",
+            Field::Secret => {
+                "none of CCTOKEN_CLIENT_SECRET, CCTOKEN_CLIENT_SECRET_FILE, \
+                 CCTOKEN_PRIVATE_KEY_FILE and CCTOKEN_CLIENT_ASSERTION_FILE"
+            }
         }
     }
 }
@@ -156,7 +171,7 @@ impl<T> Setting<T> {
     }
 }
 
-/// Where the client secret is.
+/// What the client proves itself with, and where it is.
 pub(crate) enum SecretSource {
     Value(Secret),
     File(PathBuf),
@@ -166,7 +181,11 @@ pub(crate) enum SecretSource {
         allow(dead_code, reason = "only the command reads stdin")
     )]
     Stdin,
-    /// Two sources in one layer (both secret variables).
+    /// A PEM private key file (`private_key_jwt`).
+    KeyFile(PathBuf),
+    /// A file of client assertions written elsewhere (workload identity).
+    AssertionFile(PathBuf),
+    /// Two sources in one layer (say, a secret and a key file).
     Conflict,
 }
 
@@ -182,17 +201,54 @@ pub(crate) struct Settings {
     pub(crate) params: Vec<Setting<(String, String)>>,
     pub(crate) encoding: Option<Setting<Encoding>>,
     pub(crate) auth: Option<Setting<ClientAuth>>,
+    pub(crate) key_id: Option<Setting<String>>,
+    pub(crate) alg: Option<Setting<String>>,
+    pub(crate) assertion_audience: Option<Setting<String>>,
 }
 
-const FILE_MEMBERS: [&str; 7] = [
+const FILE_MEMBERS: [&str; 12] = [
     "client_id",
     "client_secret",
+    "private_key_file",
+    "client_assertion_file",
     "token_url",
     "scope",
     "audience",
     "encoding",
     "auth",
+    "key_id",
+    "alg",
+    "assertion_audience",
 ];
+
+/// The `auth` names of files and of `--auth`, in the order of [`AUTHS`].
+pub(crate) const AUTH_NAMES: [&str; 5] = [
+    "body",
+    "basic",
+    "basic-unencoded",
+    "client-secret-jwt",
+    "private-key-jwt",
+];
+pub(crate) const AUTHS: [ClientAuth; 5] = [
+    ClientAuth::RequestBody,
+    ClientAuth::Basic,
+    ClientAuth::BasicUnencoded,
+    ClientAuth::ClientSecretJwt,
+    ClientAuth::PrivateKeyJwt,
+];
+
+/// The one proof a layer names among `found` (where from, what), or a
+/// conflict naming them all.
+pub(crate) fn one_proof(found: Vec<(String, SecretSource)>) -> Option<Setting<SecretSource>> {
+    if found.len() > 1 {
+        let names: Vec<String> = found.into_iter().map(|(from, _)| from).collect();
+        return Some(Setting::new(SecretSource::Conflict, names.join(" and ")));
+    }
+    found
+        .into_iter()
+        .next()
+        .map(|(from, value)| Setting::new(value, from))
+}
 
 impl Settings {
     /// `self` over `lower`: each setting present here wins; a parameter
@@ -213,6 +269,9 @@ impl Settings {
             params,
             encoding: self.encoding.or(lower.encoding),
             auth: self.auth.or(lower.auth),
+            key_id: self.key_id.or(lower.key_id),
+            alg: self.alg.or(lower.alg),
+            assertion_audience: self.assertion_audience.or(lower.assertion_audience),
         }
     }
 
@@ -226,21 +285,22 @@ impl Settings {
                 Some(Err(_)) => Err(cred_error(format!("{name} is not valid UTF-8"))),
             }
         };
-        let secret = match (
-            var("CCTOKEN_CLIENT_SECRET")?,
-            var("CCTOKEN_CLIENT_SECRET_FILE")?,
-        ) {
-            (Some(s), None) => Some(Setting::new(
-                SecretSource::Value(Secret::new(s.value)),
-                s.from,
-            )),
-            (None, Some(f)) => Some(Setting::new(SecretSource::File(f.value.into()), f.from)),
-            (Some(_), Some(_)) => Some(Setting::new(
-                SecretSource::Conflict,
-                "both CCTOKEN_CLIENT_SECRET and CCTOKEN_CLIENT_SECRET_FILE",
-            )),
-            (None, None) => None,
-        };
+        let mut found = Vec::new();
+        if let Some(s) = var("CCTOKEN_CLIENT_SECRET")? {
+            found.push((s.from, SecretSource::Value(Secret::new(s.value))));
+        }
+        type Make = fn(PathBuf) -> SecretSource;
+        let files: [(&'static str, Make); 3] = [
+            ("CCTOKEN_CLIENT_SECRET_FILE", SecretSource::File),
+            ("CCTOKEN_PRIVATE_KEY_FILE", SecretSource::KeyFile),
+            ("CCTOKEN_CLIENT_ASSERTION_FILE", SecretSource::AssertionFile),
+        ];
+        for (name, make) in files {
+            if let Some(f) = var(name)? {
+                found.push((f.from, make(f.value.into())));
+            }
+        }
+        let secret = one_proof(found);
         Ok(Settings {
             token_url: var("CCTOKEN_TOKEN_URL")?,
             client_id: var("CCTOKEN_CLIENT_ID")?,
@@ -252,13 +312,16 @@ impl Settings {
                 .collect(),
             encoding: None,
             auth: None,
+            key_id: var("CCTOKEN_KEY_ID")?,
+            alg: var("CCTOKEN_ALG")?,
+            assertion_audience: var("CCTOKEN_ASSERTION_AUDIENCE")?,
         })
     }
 
     /// A credentials file's layer, read under the file rules.
     pub(crate) fn from_file(path: &Path) -> Result<Settings> {
         let mut text = files::read_secret_file(path, Sharing::Private)?;
-        let result = parse_json(&text, &path.display().to_string());
+        let result = parse_json(&text, &path.display().to_string(), path.parent());
         zero_string(&mut text);
         result
     }
@@ -273,21 +336,52 @@ impl Settings {
         let secret = self
             .secret
             .ok_or_else(|| cred_error(missing(Field::Secret)))?;
-        let secret = match secret.value {
-            SecretSource::Value(s) => s,
-            SecretSource::File(path) => read_secret(
-                files::read_secret_file(&path, Sharing::Private)?,
-                &path.display().to_string(),
-            )?,
+        let key_only = |s: &Option<Setting<String>>| match s {
+            Some(s) if !matches!(secret.value, SecretSource::KeyFile(_)) => {
+                Err(cred_error(format!(
+                "{}: applies to a private key only (private_key_file, CCTOKEN_PRIVATE_KEY_FILE, \
+                 --private-key)",
+                s.from
+            )))
+            }
+            _ => Ok(()),
+        };
+        key_only(&self.key_id)?;
+        key_only(&self.alg)?;
+        let made = match secret.value {
+            SecretSource::Value(s) => Credentials::new(&url.value, &id.value, s.expose()),
+            SecretSource::File(path) => {
+                let text = files::read_secret_file(&path, Sharing::Private)?;
+                let s = read_secret(text, &path.display().to_string())?;
+                Credentials::new(&url.value, &id.value, s.expose())
+            }
             SecretSource::Stdin => {
-                read_secret(files::read_stdin("standard input")?, "standard input")?
+                let s = read_secret(files::read_stdin("standard input")?, "standard input")?;
+                Credentials::new(&url.value, &id.value, s.expose())
+            }
+            SecretSource::KeyFile(path) => {
+                let mut key = PrivateKey::from_pem_file(&path)?;
+                if let Some(kid) = &self.key_id {
+                    key = key.with_key_id(&kid.value);
+                }
+                if let Some(alg) = &self.alg {
+                    key = key
+                        .with_algorithm(&alg.value)
+                        .map_err(|e| cred_error(format!("{}: {}", alg.from, e.detail())))?;
+                }
+                Credentials::with_private_key(&url.value, &id.value, key)
+            }
+            SecretSource::AssertionFile(path) => {
+                Credentials::with_client_assertion_file(&url.value, &id.value, path)
             }
             SecretSource::Conflict => {
-                return Err(cred_error(format!("{} are set; set one", secret.from)))
+                return Err(cred_error(format!("{} are all set; set one", secret.from)))
             }
         };
-        let mut creds = Credentials::new(&url.value, &id.value, secret.expose())
-            .map_err(|e| cred_error(format!("{}: {e}", id.from)))?;
+        let mut creds = made.map_err(|e| cred_error(format!("{}: {}", id.from, e.detail())))?;
+        if let Some(audience) = self.assertion_audience {
+            creds = creds.with_assertion_audience(&audience.value);
+        }
         if let Some(scope) = self.scope {
             creds = creds.with_scope(&scope.value);
         }
@@ -323,8 +417,9 @@ fn read_secret(mut text: String, shown: &str) -> Result<Secret> {
 }
 
 /// The settings in the text of a `creds.json`; `shown` names the file in
-/// errors.
-pub(crate) fn parse_json(text: &str, shown: &str) -> Result<Settings> {
+/// errors. A relative `private_key_file` or `client_assertion_file` is
+/// taken relative to `dir`, the credentials file's directory.
+pub(crate) fn parse_json(text: &str, shown: &str, dir: Option<&Path>) -> Result<Settings> {
     let object = crate::parse::json_object(text.as_bytes(), "the file")
         .map_err(|why| cred_error(format!("{shown}: {why}")))?;
     if let Some(unknown) = object.names().find(|k| !FILE_MEMBERS.contains(k)) {
@@ -365,21 +460,31 @@ pub(crate) fn parse_json(text: &str, shown: &str) -> Result<Settings> {
             s.from,
         )
     });
-    let auth = choice("auth", &["body", "basic", "basic-unencoded"])?.map(|s| {
-        Setting::new(
-            [
-                ClientAuth::RequestBody,
-                ClientAuth::Basic,
-                ClientAuth::BasicUnencoded,
-            ][s.value],
-            s.from,
-        )
-    });
+    let auth = choice("auth", &AUTH_NAMES)?.map(|s| Setting::new(AUTHS[s.value], s.from));
+    let path = |name: &str| -> Result<Option<Setting<PathBuf>>> {
+        Ok(take(name)?.map(|s| {
+            let p = PathBuf::from(s.value);
+            let p = match dir {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p,
+            };
+            Setting::new(p, s.from)
+        }))
+    };
+    let mut found = Vec::new();
+    if let Some(s) = take("client_secret")? {
+        found.push((s.from, SecretSource::Value(Secret::new(s.value))));
+    }
+    if let Some(p) = path("private_key_file")? {
+        found.push((p.from, SecretSource::KeyFile(p.value)));
+    }
+    if let Some(p) = path("client_assertion_file")? {
+        found.push((p.from, SecretSource::AssertionFile(p.value)));
+    }
     Ok(Settings {
         token_url: take("token_url")?,
         client_id: take("client_id")?,
-        secret: take("client_secret")?
-            .map(|s| Setting::new(SecretSource::Value(Secret::new(s.value)), s.from)),
+        secret: one_proof(found),
         scope: take("scope")?,
         params: take("audience")?
             .map(|a| Setting::new(("audience".to_owned(), a.value), a.from))
@@ -387,6 +492,9 @@ pub(crate) fn parse_json(text: &str, shown: &str) -> Result<Settings> {
             .collect(),
         encoding,
         auth,
+        key_id: take("key_id")?,
+        alg: take("alg")?,
+        assertion_audience: take("assertion_audience")?,
     })
 }
 

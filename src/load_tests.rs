@@ -229,7 +229,7 @@ fn env_missing_or_conflicting_names_the_variable() {
         ("CCTOKEN_CLIENT_SECRET_FILE", "/x"),
     ])
     .unwrap_err();
-    assert!(e.to_string().contains("both"), "{e}");
+    assert!(e.to_string().contains("are all set; set one"), "{e}");
     let e = env(&[
         ("CCTOKEN_TOKEN_URL", "nope"),
         ("CCTOKEN_CLIENT_ID", "id"),
@@ -263,4 +263,77 @@ fn env_secret_file_trims_one_newline_and_checks_mode() {
         .unwrap_err();
         assert!(e.to_string().contains("chmod 600"), "{e}");
     }
+}
+
+#[test]
+fn env_private_key_and_assertion_file() {
+    let dir = TempDir::new("envkey");
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keys/p256-pkcs8.pem"
+    ))
+    .unwrap();
+    let key = dir.file("key.pem", &pem, 0o600);
+    let key = key.to_str().unwrap();
+    let base = [
+        ("CCTOKEN_TOKEN_URL", "https://a/t"),
+        ("CCTOKEN_CLIENT_ID", "id"),
+    ];
+    if cfg!(any(
+        feature = "https",
+        feature = "https-os-roots",
+        feature = "aws-lc-rs"
+    )) {
+        let c = env(&[
+            base[0],
+            base[1],
+            ("CCTOKEN_PRIVATE_KEY_FILE", key),
+            ("CCTOKEN_KEY_ID", "k1"),
+        ])
+        .unwrap();
+        assert_eq!(c.auth(), ClientAuth::PrivateKeyJwt);
+        let e = env(&[
+            base[0],
+            base[1],
+            ("CCTOKEN_PRIVATE_KEY_FILE", key),
+            ("CCTOKEN_ALG", "RS256"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("CCTOKEN_ALG: this P-256 key cannot sign RS256"),
+            "{e}"
+        );
+    }
+    let c = env(&[
+        base[0],
+        base[1],
+        ("CCTOKEN_CLIENT_ASSERTION_FILE", "/var/run/secrets/token"),
+    ])
+    .unwrap();
+    assert_eq!(c.auth(), ClientAuth::PrivateKeyJwt);
+    let e = env(&[
+        base[0],
+        base[1],
+        ("CCTOKEN_CLIENT_SECRET", "pw"),
+        ("CCTOKEN_PRIVATE_KEY_FILE", key),
+    ])
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("CCTOKEN_CLIENT_SECRET and CCTOKEN_PRIVATE_KEY_FILE are all set"),
+        "{e}"
+    );
+    let e = env(&[
+        base[0],
+        base[1],
+        ("CCTOKEN_CLIENT_SECRET", "pw"),
+        ("CCTOKEN_KEY_ID", "k"),
+    ])
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("CCTOKEN_KEY_ID: applies to a private key only"),
+        "{e}"
+    );
 }

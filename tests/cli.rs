@@ -882,3 +882,121 @@ fn item13_refresh_replaces_the_cached_token() {
     assert_eq!(stdout(&o), "tok-2\n", "the new token is cached");
     assert_eq!(server.count(), 2);
 }
+
+/// Issue 12: the command signs client assertions with a key, with the
+/// secret, or sends one from a file; never a secret on the wire then.
+#[test]
+fn key_based_client_authentication_flags() {
+    let server = token_server();
+    let dir = TempDir::new("jwtflags");
+    let url = server.url("/token");
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keys/rsa-pkcs1.pem"
+    ))
+    .unwrap();
+    let key = dir.write("key.pem", &pem, 0o600);
+    let o = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "cli-id",
+        "--private-key",
+        key.to_str().unwrap(),
+        "--key-id",
+        "rsa-1",
+        "--alg",
+        "PS256",
+        "--assertion-audience",
+        "https://issuer.example/",
+    ])
+    .output()
+    .unwrap();
+    check(&o, 0);
+    let body = server.requests().pop().unwrap().body_text();
+    assert!(body.contains("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"), "{body}");
+    let jwt = body.split("client_assertion=").nth(1).unwrap();
+    let header = jwt.split('.').next().unwrap();
+    // {"alg":"PS256","typ":"JWT","kid":"rsa-1"} in base64url.
+    assert_eq!(
+        header,
+        "eyJhbGciOiJQUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6InJzYS0xIn0"
+    );
+    assert!(!body.contains("client_secret"), "{body}");
+
+    // client_secret_jwt: the secret signs; it is not sent.
+    let secret = dir.write("secret", "a-client-secret-of-32-bytes-0123\n", 0o600);
+    let o = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "cli-id",
+        "--client-secret-file",
+        secret.to_str().unwrap(),
+        "--auth",
+        "client-secret-jwt",
+    ])
+    .output()
+    .unwrap();
+    check(&o, 0);
+    let body = server.requests().pop().unwrap().body_text();
+    assert!(
+        body.contains("client_assertion=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."),
+        "{body}"
+    );
+    assert!(!body.contains("a-client-secret"), "{body}");
+
+    // An assertion file; an expired one is exit status 3, naming the file.
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln"; // exp 2100-01-01
+    let file = dir.write("assertion", jwt, 0o600);
+    let o = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "cli-id",
+        "--client-assertion-file",
+        file.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    check(&o, 0);
+    let body = server.requests().pop().unwrap().body_text();
+    assert!(body.ends_with(&format!("client_assertion={jwt}")), "{body}");
+    let old = dir.write("old", "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln", 0o600); // exp 1
+    let o = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "cli-id",
+        "--client-assertion-file",
+        old.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    check(&o, 3);
+    assert!(
+        stderr(&o).contains("expired") && stderr(&o).contains(old.to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
+
+    // Two proofs at once: refused, naming both flags.
+    let o = cctoken(&[
+        "--token-url",
+        &url,
+        "--client-id",
+        "x",
+        "--client-secret-file",
+        secret.to_str().unwrap(),
+        "--private-key",
+        key.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    check(&o, 3);
+    assert!(
+        stderr(&o).contains("--client-secret-file and --private-key"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -97,7 +97,12 @@ fn from_env_cases_in_sequence() {
         ("CCTOKEN_TOKEN_URL", "https://auth.example.com/token"),
         ("CCTOKEN_CLIENT_ID", "env-id"),
     ]);
-    assert_refused(&["CCTOKEN_CLIENT_SECRET ", "CCTOKEN_CLIENT_SECRET_FILE"]);
+    assert_refused(&[
+        "CCTOKEN_CLIENT_SECRET,",
+        "CCTOKEN_CLIENT_SECRET_FILE",
+        "CCTOKEN_PRIVATE_KEY_FILE",
+        "CCTOKEN_CLIENT_ASSERTION_FILE",
+    ]);
 
     // The secret from a mode-600 file; one trailing newline is dropped.
     let secret_file = dir.write("secret", "file-secret\n", 0o600);
