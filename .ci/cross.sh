@@ -1,28 +1,83 @@
 #!/usr/bin/env bash
-# Builds cctoken for aarch64 and runs its whole test suite under qemu-user,
-# with Debian's Rust toolchain (the recipe in CROSS.md: the rustup toolchain
-# here has only the x86-64 standard library).
+# Builds cctoken for 64-bit or 32-bit ARM Linux and runs its whole test
+# suite (every test binary, the command's tests, the doctests) under
+# qemu-user, with Debian's Rust toolchain (the recipe in CROSS.md: the
+# rustup toolchain here has only the x86-64 standard library).
 #
-#   .ci/cross.sh              install what is missing, then test
-#   .ci/cross.sh --no-install   test only (fails if something is missing)
-#   .ci/cross.sh --install-only install what is missing, then stop
+#   .ci/cross.sh [TARGET]                install what is missing, then test
+#   .ci/cross.sh [TARGET] --no-install   test only (fails if something is missing)
+#   .ci/cross.sh [TARGET] --install-only install what is missing, then stop
 #
-# Installing needs root. The build goes to target/cross (never mix the
-# Debian rustc's artefacts with the rustup ones). Exit status: 0 only if
-# everything was installed, compiled and every test passed.
+# TARGET is `aarch64` (aarch64-unknown-linux-gnu, the default) or `armv7`
+# (armv7-unknown-linux-gnueabihf, 32-bit ARM with hardware float).
+#
+# Installing needs root. Each target builds into its own directory,
+# target/cross-aarch64 or target/cross-armv7 (never mix the Debian rustc's
+# artefacts with the rustup ones). Exit status: 0 only if everything was
+# installed, compiled and every test passed; a step that cannot run fails
+# loudly.
 set -u
 cd "$(dirname "$0")/.."
 
-TARGET=aarch64-unknown-linux-gnu
-PACKAGES=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu
-    libc6-dev-arm64-cross qemu-user)
+NAME=aarch64
+MODE=test
+for arg in "$@"; do
+    case $arg in
+    aarch64 | armv7) NAME=$arg ;;
+    --no-install) MODE=no-install ;;
+    --install-only) MODE=install-only ;;
+    *)
+        echo "usage: $0 [aarch64 | armv7] [--no-install | --install-only]" >&2
+        exit 2
+        ;;
+    esac
+done
+
+case $NAME in
+aarch64)
+    DEB_ARCH=arm64
+    TARGET=aarch64-unknown-linux-gnu
+    GCC=aarch64-linux-gnu-gcc
+    QEMU=qemu-aarch64
+    LOADER=/lib/ld-linux-aarch64.so.1
+    PACKAGES=(rustc-web cargo-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu
+        libc6-dev-arm64-cross qemu-user)
+    ;;
+armv7)
+    DEB_ARCH=armhf
+    TARGET=armv7-unknown-linux-gnueabihf
+    GCC=arm-linux-gnueabihf-gcc
+    QEMU=qemu-arm
+    LOADER=/lib/ld-linux-armhf.so.3
+    PACKAGES=(rustc-web cargo-web libstd-rust-web-dev:armhf gcc-arm-linux-gnueabihf
+        libc6-dev-armhf-cross qemu-user)
+    ;;
+esac
 UPDATE_TRIES=5
+INSTALL_TRIES=3
 
 loud() {
     echo
     echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-    echo "!!! cross: $*"
+    echo "!!! cross $NAME: $*"
     echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+}
+
+# CPU time (user + system, in seconds) of this script's finished children,
+# into $CPU. `times` must run in this shell, not in a $(...) subshell.
+TIMES=$(mktemp)
+trap 'rm -f "$TIMES"' EXIT
+cpu_now() {
+    times >"$TIMES"
+    CPU=$(awk 'NR == 2 {
+        split($1, u, /[ms]/); split($2, s, /[ms]/)
+        printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2]
+    }' "$TIMES")
+}
+# Seconds of CPU since $1 (an earlier $CPU), into $SPENT.
+cpu_since() {
+    cpu_now
+    SPENT=$(awk -v a="$CPU" -v b="$1" 'BEGIN { printf "%.1f", a - b }')
 }
 
 is_installed() {
@@ -35,7 +90,7 @@ is_installed() {
 apt_update() {
     local try out rc
     for ((try = 1; try <= UPDATE_TRIES; try++)); do
-        out=$(apt-get update 2>&1)
+        out=$(apt-get -o DPkg::Lock::Timeout=600 update 2>&1)
         rc=$?
         if [ $rc -eq 0 ] && ! grep -qE '^(E|W): (Failed to fetch|Some index files failed)' <<<"$out"; then
             echo "--- apt-get update: ok (attempt $try)"
@@ -53,10 +108,10 @@ apt_update() {
 }
 
 install_deps() {
-    local missing=() p
-    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-        echo "--- dpkg --add-architecture arm64"
-        dpkg --add-architecture arm64 || { loud "dpkg --add-architecture arm64 failed"; return 1; }
+    local missing=() p try
+    if ! dpkg --print-foreign-architectures | grep -qx "$DEB_ARCH"; then
+        echo "--- dpkg --add-architecture $DEB_ARCH"
+        dpkg --add-architecture "$DEB_ARCH" || { loud "dpkg --add-architecture $DEB_ARCH failed"; return 1; }
     fi
     for p in "${PACKAGES[@]}"; do
         is_installed "$p" || missing+=("$p")
@@ -70,58 +125,101 @@ install_deps() {
         loud "not root: cannot install ${missing[*]}"
         return 1
     fi
-    apt_update
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; then
-        loud "apt-get install ${missing[*]} FAILED"
-        return 1
-    fi
+    # A mirror mid-sync can also break the download of a package (hash or
+    # size mismatch, or an index that lost the foreign architecture's
+    # packages): update and try again before giving up.
+    for ((try = 1; try <= INSTALL_TRIES; try++)); do
+        apt_update
+        if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"; then
+            return 0
+        fi
+        echo "--- apt-get install attempt $try/$INSTALL_TRIES failed"
+        ((try < INSTALL_TRIES)) && sleep 30
+    done
+    loud "apt-get install ${missing[*]} FAILED $INSTALL_TRIES times"
+    return 1
 }
 
-case "${1:-}" in
---no-install) ;;
---install-only) install_deps; exit ;;
-"") install_deps || exit 1 ;;
-*) echo "usage: $0 [--no-install | --install-only]" >&2; exit 2 ;;
+START=$SECONDS
+cpu_now
+CPU0=$CPU
+case $MODE in
+install-only)
+    install_deps
+    exit
+    ;;
+test)
+    install_deps || exit 1
+    cpu_since "$CPU0"
+    echo "--- install step: $((SECONDS - START)) s wall, $SPENT s CPU"
+    ;;
 esac
-for tool in /usr/bin/cargo /usr/bin/rustc /usr/bin/rustdoc aarch64-linux-gnu-gcc qemu-aarch64; do
+for tool in /usr/bin/cargo /usr/bin/rustc /usr/bin/rustdoc "$GCC" "$QEMU"; do
     command -v "$tool" >/dev/null || { loud "$tool is missing (run without --no-install, as root)"; exit 1; }
 done
-if [ ! -e /lib/ld-linux-aarch64.so.1 ]; then
-    loud "the arm64 glibc (libc6:arm64, pulled in by libstd-rust-web-dev:arm64) is missing: qemu cannot run anything"
+if [ ! -e "$LOADER" ]; then
+    loud "the $DEB_ARCH glibc ($LOADER, from libc6:$DEB_ARCH, pulled in by libstd-rust-web-dev:$DEB_ARCH) is missing: qemu cannot run anything"
+    exit 1
+fi
+if [ ! -d "/usr/lib/rustlib/$TARGET/lib" ]; then
+    loud "Debian's standard library for $TARGET (libstd-rust-web-dev:$DEB_ARCH) is missing"
     exit 1
 fi
 
-# CROSS.md. No `-L` for qemu: with two arm64 glibcs present, any program
-# that spawns a thread hangs at 100% CPU.
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64
-export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
-export CARGO_TARGET_DIR=target/cross
+# CROSS.md. No `-L` for qemu: with two glibcs of the target present (the
+# cross one and the multiarch one), any program that spawns a thread hangs at
+# 100% CPU.
+ENV_TRIPLE=$(tr a-z- A-Z_ <<<"$TARGET")
+export "CARGO_TARGET_${ENV_TRIPLE}_LINKER=$GCC"
+export "CARGO_TARGET_${ENV_TRIPLE}_RUNNER=$QEMU"
+export "CC_${TARGET//-/_}=$GCC"
+export CARGO_TARGET_DIR=target/cross-$NAME
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 export CARGO_TERM_COLOR=never
-unset RUSTUP_TOOLCHAIN RUSTC_WRAPPER
+unset RUSTUP_TOOLCHAIN RUSTC_WRAPPER RUSTFLAGS CARGO_BUILD_TARGET
 
-echo "--- $(/usr/bin/rustc -V), $(/usr/bin/cargo -V), $(qemu-aarch64 --version | head -n 1)"
+echo "--- $TARGET: $(/usr/bin/rustc -V), $(/usr/bin/cargo -V), $($QEMU --version | head -n 1)"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$TIMES" "$log"' EXIT
 
-# One `cargo test` run, teed to $log; prints a per-binary summary and what
-# failed. --locked: Cargo.lock must not be rewritten by this cargo.
+# One `cargo test`, built first (--no-run) and then run, both teed to $log;
+# prints the times, a per-binary summary and what failed. --locked:
+# Cargo.lock must not be rewritten by this cargo.
 run_tests() {
-    local label=$1
+    local label=$1 t0 cpu0 rc
     shift
     echo
-    echo "=== cross $label: cargo test --locked --no-fail-fast --target $TARGET $*"
-    /usr/bin/cargo test --locked --no-fail-fast --target "$TARGET" "$@" 2>&1 | tee "$log"
-    local rc=${PIPESTATUS[0]}
-    echo
-    echo "=== cross $label: per test binary (under qemu-aarch64)"
-    awk '
-        /^ *Running / { name = $2; if ($2 == "unittests") name = $3; next }
-        /^ *Doc-tests / { name = "doctests " $2; next }
-        /^test result:/ { sub(/;.*finished in/, "; ... in"); printf "    %-28s %s\n", name, $0 }
-    ' "$log"
+    echo "=== cross $NAME $label: cargo test --locked --no-fail-fast --target $TARGET $*"
+    t0=$SECONDS
+    cpu_now
+    cpu0=$CPU
+    /usr/bin/cargo test --locked --no-run --target "$TARGET" "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    cpu_since "$cpu0"
+    echo "--- build: $((SECONDS - t0)) s wall, $SPENT s CPU"
+    if [ "$rc" -eq 0 ]; then
+        t0=$SECONDS
+        cpu_now
+        cpu0=$CPU
+        /usr/bin/cargo test --locked --no-fail-fast --target "$TARGET" "$@" 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        cpu_since "$cpu0"
+        echo "--- tests under $QEMU: $((SECONDS - t0)) s wall, $SPENT s CPU"
+        echo
+        echo "=== cross $NAME $label: per test binary (under $QEMU)"
+        awk '
+            /^ *Running / { name = $2; if ($2 == "unittests") name = $3; next }
+            /^ *Doc-tests / { name = "doctests " $2; next }
+            /^test result:/ { sub(/;.*finished in/, "; ... in"); printf "    %-28s %s\n", name, $0; runs++ }
+            END { if (runs == 0) print "    (no test binary ran)" }
+        ' "$log"
+        # A run that printed no result line ran nothing: never a pass.
+        if [ "$rc" -eq 0 ] && ! grep -q '^test result: ok' "$log"; then
+            loud "$label ran no test"
+            rc=1
+        fi
+    fi
     if [ "$rc" -ne 0 ]; then
         loud "$label FAILED (cargo exit $rc)"
         echo "Failed tests:"
@@ -137,16 +235,18 @@ run_tests() {
 status=0
 run_tests default-features || status=1
 
-# tests/cli.rs runs the aarch64 `cctoken` binary as a child process. The
-# test binary runs under qemu; the kernel cannot exec an aarch64 child
-# without a binfmt_misc registration, so the test starts it through
-# CLI_TEST_RUNNER (qemu-user passes the exec of the x86-64 qemu to the host).
-CLI_TEST_RUNNER=$(command -v qemu-aarch64) run_tests cli --features cli --lib --test cli || status=1
+# tests/cli.rs runs the target's `cctoken` binary as a child process. The
+# test binary runs under qemu; the kernel cannot exec an ARM child without a
+# binfmt_misc registration, so the test starts it through CLI_TEST_RUNNER
+# (qemu-user passes the exec of the x86-64 qemu to the host).
+CLI_TEST_RUNNER=$(command -v "$QEMU") run_tests cli --features cli --lib --test cli || status=1
 
 echo
+cpu_since "$CPU0"
+echo "=== cross $NAME: $((SECONDS - START)) s wall in all, $SPENT s CPU"
 if [ $status -eq 0 ]; then
-    echo "=== cross: all aarch64 tests passed under qemu"
+    echo "=== cross: all $NAME tests passed under $QEMU"
 else
-    loud "aarch64 tests FAILED (see above)"
+    loud "$NAME tests FAILED (see above)"
 fi
 exit $status

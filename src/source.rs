@@ -55,9 +55,13 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// A thread's copy of the token stays in that thread until it next uses
 /// the source or exits (at most 8 sources are remembered per thread).
 ///
-/// The generation counter is an `AtomicU64`: every target cctoken is built
-/// and tested for has 64-bit atomics (x86-64, aarch64, and armv7, which
-/// has `ldrexd`/`strexd`); a target without them would need a lock there.
+/// The generation counter (like the id that tells fetched tokens apart) is
+/// an [`AtomicU64`]. The targets cctoken is tested on all have 64-bit
+/// atomics: x86-64, aarch64, and 32-bit armv7, whose `ldrexd`/`strexd`
+/// make them lock-free. A target without them
+/// (`cfg(not(target_has_atomic = "64"))`, such as ARMv5TE or 32-bit MIPS
+/// and PowerPC) cannot build cctoken as it is and would need a fallback,
+/// such as a counter under the mutex.
 ///
 /// `TokenSource` is not [`UnwindSafe`](std::panic::UnwindSafe): it holds a
 /// `dyn Transport` and a `dyn Clock`, which may not be. It stays consistent
@@ -198,8 +202,9 @@ struct State {
     flight: u64,
     outcome: Option<(u64, Result<Token>)>,
     /// After a failed refresh while the token was still valid: no new
-    /// refresh before this instant.
-    cool_down: Option<(Instant, u32)>,
+    /// refresh until this long after this instant (kept apart, never
+    /// added: a long backoff could pass the end of `Instant`).
+    cool_down: Option<(Instant, Duration, u32)>,
 }
 
 /// A token with the ages (time since its request) at which to refresh it,
@@ -510,9 +515,9 @@ impl TokenSource {
                 let generation = s.generation.load(Ordering::Relaxed);
                 self.remember_locally(generation, cached);
                 let token = cached.token.clone();
-                let cooling = state
-                    .cool_down
-                    .is_some_and(|(until, _)| clock.now() < until);
+                let cooling = state.cool_down.is_some_and(|(since, wait, _)| {
+                    clock.now().saturating_duration_since(since) < wait
+                });
                 if age < cached.refresh_at || state.refreshing || cooling {
                     return Step::Return(Ok(token));
                 }
@@ -562,9 +567,9 @@ impl TokenSource {
             }
             Err(e) => match fallback {
                 Some(old) if !old.is_expired_at(&*s.clock) => {
-                    let failures = state.cool_down.map_or(1, |(_, n)| n + 1);
+                    let failures = state.cool_down.map_or(1, |(_, _, n)| n.saturating_add(1));
                     let wait = s.config.retry.backoff(failures);
-                    state.cool_down = Some((s.clock.now() + wait, failures));
+                    state.cool_down = Some((s.clock.now(), wait, failures));
                     Some(Ok(old))
                 }
                 _ => Some(Err(e.clone())),

@@ -274,9 +274,15 @@ pub fn trust_roots() -> TrustRoots {
 /// The built-in transport: blocking HTTP/1.1 over minreq, TLS by rustls.
 ///
 /// It sets the timeout on every request (minreq counts whole seconds, so a
-/// timeout is rounded up to the next second, and at least one), never
-/// follows a redirect, refuses a body longer than the cap without reading
-/// the rest, and checks that a body is as long as its `Content-Length`.
+/// timeout is rounded up to the next second, and at least one; a timeout
+/// longer than a year is cut to a year, as minreq adds it to an `Instant`
+/// and would panic past that clock's range), never follows a redirect,
+/// refuses a body longer than the cap without reading the rest, and checks
+/// that a body is as long as its `Content-Length`. On 32-bit targets
+/// minreq cannot hold a `Content-Length` of 4 GiB or more in its `usize`:
+/// such a response is refused as [`ErrorKind::InvalidResponse`] (malformed
+/// framing) rather than [`ErrorKind::ResponseTooLarge`], also without
+/// reading the body.
 ///
 /// Before its first HTTPS request it installs rustls' ring provider as the
 /// process default, unless the application installed one already (then that
@@ -300,6 +306,10 @@ impl HttpTransport {
 /// The longest status line and header block read before giving up.
 const MAX_STATUS_LINE: usize = 1024;
 const MAX_HEADERS: usize = 16 * 1024;
+/// The longest timeout handed to minreq: one year. minreq computes
+/// `Instant::now() + timeout`, which panics beyond the clock's range (a
+/// caller asking for `Duration::MAX` means "no limit").
+const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 60 * 60;
 
 impl Transport for HttpTransport {
     fn send(&self, request: &Request) -> Result<Response> {
@@ -313,10 +323,9 @@ impl Transport for HttpTransport {
         if https {
             prepare_tls()?;
         }
-        let mut timeout = request.timeout.as_secs();
-        if request.timeout.subsec_nanos() > 0 || timeout == 0 {
-            timeout += 1;
-        }
+        let round_up = u64::from(request.timeout.subsec_nanos() > 0 || request.timeout.is_zero());
+        let timeout = request.timeout.as_secs().saturating_add(round_up);
+        let timeout = timeout.min(MAX_TIMEOUT_SECS);
         let mut req = minreq::post(request.url.as_str())
             .with_timeout(timeout)
             .with_follow_redirects(false)
@@ -379,13 +388,17 @@ impl Transport for HttpTransport {
         }
         let declared =
             declared_length(&headers).map_err(|why| Error::invalid(why).with_status(status))?;
-        if declared.is_some_and(|n| n > cap as u64) {
+        // `usize` is 32 or 64 bits: widen the cap, never narrow the length.
+        let cap64 = u64::try_from(cap).unwrap_or(u64::MAX);
+        if declared.is_some_and(|n| n > cap64) {
             return Err(too_large());
         }
         let mut body = Vec::new();
         // Chunked trailers go through the same budget arithmetic.
         catch_unwind(AssertUnwindSafe(|| {
-            (&mut lazy).take(cap as u64 + 1).read_to_end(&mut body)
+            (&mut lazy)
+                .take(cap64.saturating_add(1))
+                .read_to_end(&mut body)
         }))
         .map_err(|_| minreq_panicked().with_status(status))?
         .map_err(|e| from_io(e).with_status(status))?;

@@ -22,7 +22,7 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// The command with a clean environment (no CCTOKEN_* from the caller).
-/// `CLI_TEST_RUNNER` (set by `.ci/cross.sh` to `qemu-aarch64`) runs the
+/// `CLI_TEST_RUNNER` (set by `.ci/cross.sh` to `qemu-aarch64` or `qemu-arm`) runs the
 /// binary through an emulator when it is built for another architecture.
 fn cctoken(args: &[&str]) -> Command {
     let bin = env!("CARGO_BIN_EXE_cctoken");

@@ -8,8 +8,8 @@
 #   RUNS=501 benches/footprint/run.sh   runs per program and endpoint (default 201, >= 15)
 #   benches/footprint/run.sh --strict   also exit 1 when a target is missed
 #
-# Sizes and crate counts for x86_64 (rustup toolchain) and aarch64 (Debian's
-# toolchain, see .ci/cross.sh / CROSS.md); run time on x86_64 only, against
+# Sizes and crate counts for x86_64 (rustup toolchain), aarch64 and armv7
+# (Debian's toolchain, see .ci/cross.sh / CROSS.md); run time on x86_64 only, against
 # loopback HTTP and HTTPS endpoints (benches/footprint/server.py). Timing
 # uses hyperfine (wall, user+sys CPU), peak RSS uses GNU time; the programs
 # alternate run by run. Installs hyperfine, time and the cross toolchain
@@ -27,7 +27,7 @@ BIN=$W/bin
 BASE=benches/footprint/baseline/Cargo.toml
 HOST_CARGO=${HOST_CARGO:-$HOME/.cargo/bin/cargo}
 [ -x "$HOST_CARGO" ] || HOST_CARGO=cargo
-AARCH64=aarch64-unknown-linux-gnu
+CROSS=(aarch64 armv7)
 export CARGO_TERM_COLOR=never
 
 die() {
@@ -45,7 +45,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
         die "cannot install ${missing[*]}"
 fi
-.ci/cross.sh --install-only >/dev/null || die "cannot install the aarch64 toolchain (.ci/cross.sh --install-only)"
+for t in "${CROSS[@]}"; do
+    .ci/cross.sh "$t" --install-only >/dev/null || die "cannot install the $t toolchain (.ci/cross.sh $t --install-only)"
+done
 command -v openssl >/dev/null || die "openssl is missing"
 command -v python3 >/dev/null || die "python3 is missing"
 
@@ -54,10 +56,25 @@ mkdir -p "$BIN"
 rm -f "$BIN"/* "$W"/sizes.tsv
 
 host_cargo() { env -u RUSTC -u RUSTDOC -u RUSTUP_TOOLCHAIN CARGO_TARGET_DIR=$W/x86_64 "$HOST_CARGO" "$@"; }
-cross_cargo() {
+# triple NAME: the Rust target of x86_64, aarch64 or armv7.
+triple() {
+    case $1 in
+    x86_64) echo x86_64-unknown-linux-gnu ;;
+    aarch64) echo aarch64-unknown-linux-gnu ;;
+    armv7) echo armv7-unknown-linux-gnueabihf ;;
+    esac
+}
+# Debian's cargo for a cross target, each target in its own directory.
+aarch64_cargo() {
     env CARGO_TARGET_DIR=$W/aarch64 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
         CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
         CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+        /usr/bin/cargo "$@"
+}
+armv7_cargo() {
+    env CARGO_TARGET_DIR=$W/armv7 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+        CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_LINKER=arm-linux-gnueabihf-gcc \
+        CC_armv7_unknown_linux_gnueabihf=arm-linux-gnueabihf-gcc \
         /usr/bin/cargo "$@"
 }
 
@@ -72,17 +89,23 @@ count_crates() {
 
 # Bytes of the sections loaded into memory (code, data, tables), without the
 # padding the linker puts between segments: on aarch64 segments are aligned
-# to 64 KiB in the file, so file sizes move in 64 KiB steps.
+# to 64 KiB in the file, so file sizes move in 64 KiB steps (armv7: 4 KiB).
 alloc_bytes() {
     python3 - "$1" <<'EOF'
 import struct, sys
 data = open(sys.argv[1], "rb").read()
-assert data[:6] == b"\x7fELF\x02\x01", "not a 64-bit little-endian ELF file"
-shoff, = struct.unpack_from("<Q", data, 0x28)
-shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+assert data[:4] == b"\x7fELF" and data[5] == 1, "not a little-endian ELF file"
+if data[4] == 2:  # 64-bit
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    fields = "<IIQQQQ"
+else:  # 32-bit (armv7)
+    shoff, = struct.unpack_from("<I", data, 0x20)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x2E)
+    fields = "<IIIIII"
 total = 0
 for i in range(shnum):
-    _, sh_type, sh_flags, _, _, sh_size = struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize)
+    _, sh_type, sh_flags, _, _, sh_size = struct.unpack_from(fields, data, shoff + i * shentsize)
     if sh_flags & 2 and sh_type != 8:  # SHF_ALLOC, not SHT_NOBITS
         total += sh_size
 print(total)
@@ -95,10 +118,11 @@ build() {
     local prog=$1 target=$2 config=$3 cargo triple dir out crates
     local feat=()
     [ "$config" = os-roots ] && feat=(--no-default-features --features https-os-roots)
+    triple=$(triple "$target")
     if [ "$target" = x86_64 ]; then
-        cargo=host_cargo triple=x86_64-unknown-linux-gnu dir=$W/x86_64
+        cargo=host_cargo dir=$W/x86_64
     else
-        cargo=cross_cargo triple=$AARCH64 dir=$W/aarch64/$AARCH64
+        cargo=${target}_cargo dir=$W/$target/$triple
     fi
     local what=() manifest=()
     case $prog in
@@ -111,7 +135,7 @@ build() {
     esac
     echo "--- build $prog $target $config"
     local tflag=()
-    [ "$target" = aarch64 ] && tflag=(--target $AARCH64)
+    [ "$target" = x86_64 ] || tflag=(--target "$triple")
     "$cargo" build --locked --quiet --profile size "${manifest[@]}" "${tflag[@]}" "${what[@]}" "${feat[@]}" ||
         die "build of $prog for $target ($config) failed"
     case $prog in
@@ -128,9 +152,9 @@ build() {
 }
 
 echo "--- host: $(env -u RUSTC "$HOST_CARGO" -V) / $(env -u RUSTC rustc -V 2>/dev/null)"
-echo "--- aarch64: $(/usr/bin/cargo -V) / $(/usr/bin/rustc -V)"
+echo "--- aarch64, armv7: $(/usr/bin/cargo -V) / $(/usr/bin/rustc -V)"
 PROGS=(cctoken fetch baseline)
-for target in x86_64 aarch64; do
+for target in x86_64 "${CROSS[@]}"; do
     for prog in "${PROGS[@]}"; do
         build $prog $target default
     done
@@ -245,7 +269,7 @@ for (prog, target, config), (size, crates, loaded) in sizes.items():
     dc = f"{crates - bcrates:+d}" if prog != "baseline" else ""
     print(f"{prog:10} {target:8} {config:9} {size:>10} {d:>12} {loaded:>10} {dl:>12} {crates:>7} {dc:>12}".rstrip())
 for prog, name in TOOLS:
-    for target in ("x86_64", "aarch64"):
+    for target in ("x86_64", "aarch64", "armv7"):
         c, b = sizes[(prog, target, "default")], sizes[("baseline", target, "default")]
         check(c[0] - b[0] <= 64 * 1024, f"{name}, {target}: {c[0] - b[0]:+d} bytes vs baseline (target <= +65536)")
         check(c[1] - b[1] <= 2, f"{name}, {target}: {c[1] - b[1]:+d} crates vs baseline (target <= +2)")
