@@ -8,6 +8,7 @@ mod cache;
 #[doc(hidden)]
 pub mod cli;
 mod credentials;
+mod discovery;
 mod encode;
 mod error;
 mod files;
@@ -26,6 +27,7 @@ mod transport;
 pub use credentials::{
     ClientAuth, Credentials, Encoding, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
+pub use discovery::{Discovery, ServerMetadata};
 pub use error::{Error, ErrorKind, Result};
 pub use source::{Retry, TokenSource, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN};
 pub use token::{Clock, SystemClock, Token, MAX_LIFETIME};
