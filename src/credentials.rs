@@ -616,14 +616,14 @@ pub(crate) fn check_url(url: &str) -> Result<()> {
     parse_url(url).map(|_| ())
 }
 
-struct ParsedUrl {
-    normalized: String,
-    host: String,
-    https: bool,
+pub(crate) struct ParsedUrl {
+    pub(crate) normalized: String,
+    pub(crate) host: String,
+    pub(crate) https: bool,
 }
 
 /// Parses a token URL: `http(s)://host[:port][/path][?query]`.
-fn parse_url(url: &str) -> Result<ParsedUrl> {
+pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
     let bad = |why: &str| Error::config(format!("token URL {why}"));
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("contains whitespace or control characters"));
@@ -713,7 +713,7 @@ fn parse_url(url: &str) -> Result<ParsedUrl> {
 }
 
 /// `localhost`, `127.0.0.0/8` or `[::1]`.
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }

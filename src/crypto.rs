@@ -10,6 +10,10 @@
 use crate::error::{Error, Result};
 
 /// The error of every key-based operation in a build without rustls.
+#[cfg_attr(
+    any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs"),
+    allow(dead_code, reason = "used by the build without a provider")
+)]
 pub(crate) fn no_provider() -> Error {
     Error::config("built without a crypto provider: enable the `https` or `https-os-roots` feature")
 }
@@ -157,6 +161,10 @@ mod imp {
 
     /// The kind of PKCS container a DER key came in.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[allow(
+        dead_code,
+        reason = "the PEM reader names them; nothing loads without a provider"
+    )]
     pub(crate) enum Container {
         Pkcs8,
         Sec1,
@@ -282,6 +290,10 @@ mod imp {
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[allow(
+        dead_code,
+        reason = "the PEM reader names them; nothing loads without a provider"
+    )]
     pub(crate) enum Container {
         Pkcs8,
         Sec1,

@@ -17,9 +17,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The [`Credentials`](crate::Credentials) or a setting are unusable: a
-    /// bad or non-HTTPS URL, an empty client id, a reserved parameter name,
-    /// a URL the built-in transport cannot reach (IPv6 literal). Found before
-    /// any network traffic.
+    /// bad or non-HTTPS URL (token URL or issuer), an empty client id, a
+    /// reserved parameter name, a URL the built-in transport cannot reach
+    /// (IPv6 literal). Found before any network traffic.
     Config,
     /// Loading credentials from a file or the environment failed: a missing
     /// or malformed field, an unreadable file, a file readable by others.
@@ -40,17 +40,41 @@ pub enum ErrorKind {
     OAuth,
     /// The response is malformed or unsafe: not JSON, no `access_token`, a
     /// token with characters that cannot go into a header, a negative
-    /// `expires_in`, an unsupported `token_type`, broken HTTP framing.
+    /// `expires_in`, an unsupported `token_type`, broken HTTP framing; or a
+    /// server metadata document that fails its checks (see
+    /// [`ServerMetadata`](crate::ServerMetadata)): an `issuer` other than
+    /// the one asked for, a plain-`http://` `token_endpoint`, a member of
+    /// the wrong type.
     InvalidResponse,
     /// The response body is larger than the configured cap; the rest was
     /// not read.
     ResponseTooLarge,
     /// The server answered with a redirect. cctoken never follows one: the
-    /// credentials must not be sent anywhere else.
+    /// credentials must not be sent anywhere else (nor, during discovery,
+    /// the metadata taken from anywhere else).
     Redirect,
 }
 
 impl ErrorKind {
+    /// The phrase `Display` starts with; `discovery`: the error came from
+    /// fetching server metadata, not a token.
+    fn phrase_in(self, discovery: bool) -> &'static str {
+        if discovery {
+            return match self {
+                ErrorKind::Connect => "connection for the server metadata failed",
+                ErrorKind::Timeout => "server metadata request timed out",
+                ErrorKind::Tls => "TLS handshake for the server metadata failed",
+                ErrorKind::Http => "metadata endpoint returned an HTTP error",
+                ErrorKind::OAuth => "metadata endpoint returned an OAuth error",
+                ErrorKind::InvalidResponse => "invalid server metadata",
+                ErrorKind::ResponseTooLarge => "server metadata too large",
+                ErrorKind::Redirect => "metadata endpoint answered with a redirect",
+                other => other.phrase(),
+            };
+        }
+        self.phrase()
+    }
+
     fn phrase(self) -> &'static str {
         match self {
             ErrorKind::Config => "invalid configuration",
@@ -157,6 +181,8 @@ struct Inner {
     /// program that never asks carries no date parser.
     retry_after: Option<(String, Option<String>, SystemTime)>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
+    /// Raised while fetching server metadata (changes the phrase only).
+    discovery: bool,
 }
 
 impl Error {
@@ -172,6 +198,7 @@ impl Error {
                 oauth_uri: None,
                 retry_after: None,
                 source: None,
+                discovery: false,
             }),
         }
     }
@@ -267,6 +294,14 @@ impl Error {
         Error::new(kind, "").with_source(cause)
     }
 
+    /// Marks the error as raised while fetching server metadata: `Display`
+    /// then says so ("invalid server metadata", not "invalid token
+    /// response"). The kind is unchanged.
+    pub(crate) fn in_discovery(mut self) -> Error {
+        self.inner.discovery = true;
+        self
+    }
+
     pub(crate) fn with_detail(mut self, detail: String) -> Error {
         self.inner.detail = detail;
         self
@@ -341,7 +376,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
-        f.write_str(inner.kind.phrase())?;
+        f.write_str(inner.kind.phrase_in(inner.discovery))?;
         if let Some(code) = &inner.oauth_error {
             write!(f, ": {code}")?;
         }

@@ -2,7 +2,10 @@
 //! API: compiled only with the hidden `fuzzing` feature, and may change in
 //! any release.
 
-use crate::{encode, jws, load, parse, Credentials, PrivateKey, Response, Result, Token};
+use crate::{
+    discovery, encode, jws, load, parse, Credentials, PrivateKey, Response, Result, ServerMetadata,
+    Token,
+};
 use std::time::{Instant, SystemTime};
 
 /// The response parser, as a transport's response reaches it.
@@ -22,6 +25,18 @@ pub fn parse_response(
         (Instant::now(), SystemTime::now()),
         &crate::redact::Redactor::none(),
     )
+}
+
+/// A server metadata document checked against the issuer asked for, as
+/// discovery checks a 2xx body.
+pub fn parse_metadata(body: &[u8], issuer: &str) -> Result<ServerMetadata> {
+    discovery::from_document(body, issuer)
+}
+
+/// The two places discovery looks for `issuer`'s metadata, after checking
+/// the issuer URL.
+pub fn metadata_locations(issuer: &str) -> Result<[String; 2]> {
+    discovery::locations(issuer)
 }
 
 /// The `creds.json` parser (without the file and permission handling).

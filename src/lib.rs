@@ -9,13 +9,9 @@ mod cache;
 pub mod cli;
 mod client_auth;
 mod credentials;
-#[allow(
-    dead_code,
-    reason = "the JOSE layer is wired into Credentials and TokenSource by issues 12 and 13"
-)]
 mod crypto;
-#[allow(dead_code, reason = "as for `crypto`")]
 mod der;
+mod discovery;
 mod encode;
 mod error;
 mod files;
@@ -39,6 +35,7 @@ mod transport;
 pub use credentials::{
     ClientAuth, Credentials, Encoding, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
+pub use discovery::{Discovery, ServerMetadata};
 pub use error::{Error, ErrorKind, Result};
 pub use key::PrivateKey;
 pub use source::{Retry, TokenSource, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN};

@@ -107,8 +107,14 @@ pub(crate) enum Member {
     Bool(bool),
     Number(Number),
     String(String),
-    /// An array of strings, joined with spaces (for `scope`).
-    Strings(String),
+    /// An array of strings, joined with spaces (for `scope`). `words`:
+    /// every element was a non-empty string without a space, so splitting
+    /// `joined` on spaces gives the elements back (for the name lists of a
+    /// metadata document); always true for an empty array.
+    Strings {
+        joined: String,
+        words: bool,
+    },
     /// Any other array or object.
     Nested,
 }
@@ -127,6 +133,11 @@ impl Members {
         self.0.iter().map(|(k, _)| k.as_str())
     }
 
+    /// The members, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &Member)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// The member `name` if it is a string.
     pub(crate) fn string(&self, name: &str) -> Option<&str> {
         match self.get(name) {
@@ -141,7 +152,7 @@ impl Drop for Members {
     /// client secret.
     fn drop(&mut self) {
         for (_, member) in &mut self.0 {
-            if let Member::String(s) | Member::Strings(s) = member {
+            if let Member::String(s) | Member::Strings { joined: s, .. } = member {
                 crate::secret::zero_string(s);
             }
         }
@@ -223,6 +234,8 @@ struct StringsBuilder<'a> {
 #[derive(Default)]
 struct StringElement {
     joined: String,
+    /// An element was empty or held a space.
+    not_words: bool,
     other: bool,
 }
 
@@ -231,6 +244,7 @@ impl Visitor for StringElement {
         if !self.joined.is_empty() {
             self.joined.push(' ');
         }
+        self.not_words |= s.is_empty() || s.contains(' ');
         self.joined.push_str(s);
         Ok(())
     }
@@ -269,7 +283,10 @@ impl Seq for StringsBuilder<'_> {
         *self.out = if self.element.other {
             Member::Nested
         } else {
-            Member::Strings(std::mem::take(&mut self.element.joined))
+            Member::Strings {
+                joined: std::mem::take(&mut self.element.joined),
+                words: !self.element.not_words,
+            }
         };
         Ok(())
     }
@@ -415,7 +432,7 @@ fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -
     };
     let scope = match object.get("scope") {
         None | Some(Member::Null) => None,
-        Some(Member::String(s) | Member::Strings(s)) => Some(s.clone()),
+        Some(Member::String(s) | Member::Strings { joined: s, .. }) => Some(s.clone()),
         Some(Member::Nested) => return Err(Error::invalid("scope array holds a non-string")),
         Some(_) => return Err(Error::invalid("scope is neither a string nor an array")),
     }

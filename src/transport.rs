@@ -9,7 +9,9 @@ use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-/// Sends a token request and returns the server's response.
+/// Sends a request and returns the server's response: a token request
+/// (`POST`), or a `GET` of a server metadata document during discovery
+/// ([`Request::method`] says which).
 ///
 /// Implemented by [`HttpTransport`] and by every closure
 /// `Fn(&Request) -> Result<Response> + Send + Sync`, so tests and programs
@@ -48,11 +50,14 @@ where
     }
 }
 
-/// A token request: always a `POST` to the token URL.
+/// A request cctoken makes: a `POST` to the token URL, or, during
+/// discovery ([`ServerMetadata`](crate::ServerMetadata)), a `GET` of a
+/// metadata document with no body and no credentials.
 ///
 /// The body and the `Authorization` header hold the client secret: `Debug`
 /// shows neither, and both are zeroed when the request is dropped.
 pub struct Request {
+    method: &'static str,
     url: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -69,6 +74,7 @@ impl Request {
         max_response_bytes: usize,
     ) -> Request {
         Request {
+            method: "POST",
             url,
             headers,
             body,
@@ -77,12 +83,30 @@ impl Request {
         }
     }
 
-    /// The HTTP method: `POST`.
-    pub fn method(&self) -> &str {
-        "POST"
+    /// A `GET` of `url` with `Accept: application/json` and the
+    /// `User-Agent`, nothing else: no body, no credentials.
+    pub(crate) fn get(url: String, timeout: Duration, max_response_bytes: usize) -> Request {
+        let headers = vec![
+            ("Accept".to_owned(), "application/json".to_owned()),
+            ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+        ];
+        Request {
+            method: "GET",
+            url,
+            headers,
+            body: Vec::new(),
+            timeout,
+            max_response_bytes,
+        }
     }
 
-    /// The token URL.
+    /// The HTTP method: `POST` for a token request, `GET` for a metadata
+    /// document.
+    pub fn method(&self) -> &str {
+        self.method
+    }
+
+    /// The URL: the token URL, or a metadata document's.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -101,7 +125,7 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The encoded body.
+    /// The encoded body (empty for a `GET`).
     ///
     /// # Security
     ///
@@ -159,7 +183,8 @@ impl fmt::Debug for Request {
     }
 }
 
-/// A response from the token endpoint, as a [`Transport`] returns it.
+/// A response from the token endpoint (or a metadata endpoint), as a
+/// [`Transport`] returns it.
 ///
 /// The body may hold an access token: `Debug` shows only its length, and it
 /// is zeroed when the response is dropped.
@@ -326,15 +351,23 @@ impl Transport for HttpTransport {
         let round_up = u64::from(request.timeout.subsec_nanos() > 0 || request.timeout.is_zero());
         let timeout = request.timeout.as_secs().saturating_add(round_up);
         let timeout = timeout.min(MAX_TIMEOUT_SECS);
-        let mut req = minreq::post(request.url.as_str())
-            .with_timeout(timeout)
-            .with_follow_redirects(false)
-            .with_max_headers_size(MAX_HEADERS)
-            .with_max_status_line_length(MAX_STATUS_LINE);
+        let get = request.method == "GET";
+        let mut req = if get {
+            minreq::get(request.url.as_str())
+        } else {
+            minreq::post(request.url.as_str())
+        }
+        .with_timeout(timeout)
+        .with_follow_redirects(false)
+        .with_max_headers_size(MAX_HEADERS)
+        .with_max_status_line_length(MAX_STATUS_LINE);
         for (name, value) in &request.headers {
             req = req.with_header(name.as_str(), value.as_str());
         }
-        let req = req.with_body(request.body.clone());
+        // A GET goes without a body and without `Content-Length`.
+        if !get {
+            req = req.with_body(request.body.clone());
+        }
         // minreq 3.0.0 can panic on a hostile header block (its header
         // budget underflows on a bare-LF line one byte under the limit; see
         // `minreq_panicked`): contain it.
