@@ -116,7 +116,7 @@ say "oidc-provider $oidc_version, $versions"
 # No --locked: interop/Cargo.lock pins the suite's crates, but a change to
 # cctoken's own dependencies must not break this run until someone updates it.
 say "building the Rust suite (interop/Cargo.toml: cctoken with https-os-roots only)"
-timeout "$test_timeout" cargo test --manifest-path "$here/Cargo.toml" --quiet --test interop --no-run ||
+timeout "$test_timeout" cargo test --manifest-path "$here/Cargo.toml" --quiet --tests --no-run ||
     die "building the interop suite (interop/Cargo.toml) failed"
 
 # --- certificates --------------------------------------------------------------------
@@ -211,11 +211,11 @@ if [ "${CCTOKEN_INTEROP_PROVE:-1}" != 0 ]; then
 fi
 
 # --- the Rust suite ------------------------------------------------------------------------
-say "cargo test --test interop -- --ignored (SSL_CERT_FILE = the test CA)"
+say "cargo test --tests -- --ignored (SSL_CERT_FILE = the test CA): interop.rs (secrets), auth.rs (keys, DPoP, discovery)"
 set +e
 env -u SSL_CERT_DIR SSL_CERT_FILE="$certs/ca.pem" CCTOKEN_INTEROP_CONFIG="$work/config.json" \
     timeout "$test_timeout" cargo test --manifest-path "$here/Cargo.toml" --quiet \
-    --test interop -- --ignored --test-threads=16 "$@"
+    --tests -- --ignored --test-threads=16 "$@"
 rc=$?
 set -e
 [ "$rc" -eq 124 ] && say "the Rust suite did not finish within $test_timeout s"
