@@ -62,35 +62,60 @@ impl fmt::Debug for ClientKey {
     }
 }
 
-/// The client assertion for one token request at `now`: signed here with
-/// the key (`private_key_jwt`) or the secret (`client_secret_jwt`), or read
-/// from the assertion file.
+/// What makes a client assertion for one token request at `now`, from
+/// the client's proof, id and the audience. Credentials hold the one their
+/// method needs ([`with_key`], [`with_secret`] or [`from_file`]), so that a
+/// program carries the code of the methods it uses only.
 ///
 /// # Errors
 ///
 /// [`ErrorKind::Config`] when signing fails or the secret is too short for
 /// HS256; [`ErrorKind::Credentials`] for an unusable or expired assertion
 /// file.
-pub(crate) fn assertion(
+pub(crate) type MakeAssertion = fn(&ClientKey, &str, &str, SystemTime) -> Result<String>;
+
+/// `private_key_jwt` with a key: a fresh assertion signed with it.
+pub(crate) fn with_key(
     key: &ClientKey,
-    client_id: &str,
+    id: &str,
     audience: &str,
     now: SystemTime,
 ) -> Result<String> {
-    let iat = jws::unix_time(now)?;
-    match key {
-        ClientKey::Key(k) => {
-            jws::client_assertion(k, client_id, audience, iat, MAX_ASSERTION_LIFETIME)
-        }
-        ClientKey::Secret(s) => jws::client_secret_assertion(
-            s.expose().as_bytes(),
-            client_id,
-            audience,
-            iat,
-            MAX_ASSERTION_LIFETIME,
-        ),
-        ClientKey::AssertionFile(path) => read_assertion(path, iat),
-    }
+    let ClientKey::Key(k) = key else {
+        return Err(Error::config("private_key_jwt needs a private key"));
+    };
+    jws::client_assertion(
+        k,
+        id,
+        audience,
+        jws::unix_time(now)?,
+        MAX_ASSERTION_LIFETIME,
+    )
+}
+
+/// `client_secret_jwt`: a fresh assertion signed HS256 with the secret.
+pub(crate) fn with_secret(
+    key: &ClientKey,
+    id: &str,
+    audience: &str,
+    now: SystemTime,
+) -> Result<String> {
+    let secret = key.secret().unwrap_or("").as_bytes();
+    jws::client_secret_assertion(
+        secret,
+        id,
+        audience,
+        jws::unix_time(now)?,
+        MAX_ASSERTION_LIFETIME,
+    )
+}
+
+/// `private_key_jwt` with an assertion file: its current content.
+pub(crate) fn from_file(key: &ClientKey, _: &str, _: &str, now: SystemTime) -> Result<String> {
+    let ClientKey::AssertionFile(path) = key else {
+        return Err(Error::config("no client assertion file"));
+    };
+    read_assertion(path, jws::unix_time(now)?)
 }
 
 /// The assertion in `path`, which another system writes and rotates (a

@@ -119,6 +119,11 @@ pub struct Credentials {
     https: bool,
     client_id: String,
     key: ClientKey,
+    /// Makes the client assertion of each request, for the JWT methods.
+    /// Set only by what chooses one, so that a program using a plain
+    /// secret does not carry the signing code (it is referred to only
+    /// from here).
+    assertion: Option<client_auth::MakeAssertion>,
     assertion_audience: Option<String>,
     scope: Option<String>,
     params: Vec<(String, String)>,
@@ -178,12 +183,10 @@ impl Credentials {
         client_id: &str,
         key: PrivateKey,
     ) -> Result<Credentials> {
-        Credentials::build(
-            token_url,
-            client_id,
-            ClientKey::Key(key),
-            ClientAuth::PrivateKeyJwt,
-        )
+        let key = ClientKey::Key(key);
+        let mut creds = Credentials::build(token_url, client_id, key, ClientAuth::PrivateKeyJwt)?;
+        creds.assertion = Some(client_auth::with_key);
+        Ok(creds)
     }
 
     /// Credentials whose client assertion is made by another system and
@@ -217,7 +220,9 @@ impl Credentials {
             return Err(Error::config("client assertion file path is empty"));
         }
         let key = ClientKey::AssertionFile(path.to_path_buf());
-        Credentials::build(token_url, client_id, key, ClientAuth::PrivateKeyJwt)
+        let mut creds = Credentials::build(token_url, client_id, key, ClientAuth::PrivateKeyJwt)?;
+        creds.assertion = Some(client_auth::from_file);
+        Ok(creds)
     }
 
     fn build(
@@ -236,6 +241,7 @@ impl Credentials {
             https: url.https,
             client_id: client_id.to_owned(),
             key,
+            assertion: None,
             assertion_audience: None,
             scope: None,
             params: Vec::new(),
@@ -322,6 +328,16 @@ impl Credentials {
             } else {
                 "a private key or an assertion file authenticates with PrivateKeyJwt only"
             }));
+        }
+        if auth == ClientAuth::ClientSecretJwt {
+            self.assertion = Some(client_auth::with_secret);
+            let len = self.key.secret().map_or(0, str::len);
+            if len < crate::jws::MIN_HS256_SECRET {
+                self.note_problem(Error::config(format!(
+                    "ClientSecretJwt needs a client secret of at least 32 bytes (RFC 7518 §3.2); \
+                     this one has {len}"
+                )));
+            }
         }
         self.auth = auth;
         self
@@ -447,15 +463,6 @@ impl Credentials {
                 "client id contains `:`, which BasicUnencoded cannot carry; use ClientAuth::Basic",
             ));
         }
-        if self.auth == ClientAuth::ClientSecretJwt {
-            let len = self.key.secret().map_or(0, str::len);
-            if len < crate::jws::MIN_HS256_SECRET {
-                return Err(Error::config(format!(
-                    "ClientSecretJwt needs a client secret of at least 32 bytes (RFC 7518 §3.2); \
-                     this one has {len}"
-                )));
-            }
-        }
         Ok(())
     }
 
@@ -528,12 +535,13 @@ impl Credentials {
         if let Some(secret) = secret {
             redactor = redactor.secret(secret);
         }
-        let assertion = match self.auth {
-            ClientAuth::ClientSecretJwt | ClientAuth::PrivateKeyJwt => Some(
-                client_auth::assertion(&self.key, &self.client_id, self.assertion_audience(), now)?,
-            ),
-            _ => None,
-        };
+        let assertion =
+            match (self.auth, self.assertion) {
+                (ClientAuth::ClientSecretJwt | ClientAuth::PrivateKeyJwt, Some(make)) => Some(
+                    make(&self.key, &self.client_id, self.assertion_audience(), now)?,
+                ),
+                _ => None,
+            };
         let mut fields: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
         match (&assertion, secret) {
             (Some(assertion), _) => {

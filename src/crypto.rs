@@ -83,8 +83,7 @@ mod imp {
         // Err means another thread installed one first: use that.
         let _ = provider.install_default();
         // Either way a default is set now, and rustls never unsets it.
-        CryptoProvider::get_default()
-            .ok_or_else(|| Error::config("no crypto provider could be installed"))
+        CryptoProvider::get_default().ok_or_else(|| Error::config("no crypto provider"))
     }
 
     /// A TLS 1.3 suite of the provider whose hash is SHA-256: its hash and

@@ -109,7 +109,7 @@ impl Discovery {
     ///
     /// As [`ServerMetadata::discover`], with the transport's own errors.
     pub fn fetch_with<T: Transport + ?Sized>(&self, transport: &T) -> Result<ServerMetadata> {
-        self.run(transport).map_err(Error::in_discovery)
+        self.run(transport).map_err(in_discovery)
     }
 
     fn run<T: Transport + ?Sized>(&self, transport: &T) -> Result<ServerMetadata> {
@@ -618,6 +618,24 @@ fn extras(object: &Members) -> Vec<(String, String)> {
             Some((k.to_owned(), v))
         })
         .collect()
+}
+
+/// Marks an error as raised while fetching server metadata: `Display` then
+/// says so ("invalid server metadata", not "invalid token response"). The
+/// kind is unchanged.
+fn in_discovery(e: Error) -> Error {
+    let phrase = match e.kind() {
+        ErrorKind::Connect => "connection for the server metadata failed",
+        ErrorKind::Timeout => "server metadata request timed out",
+        ErrorKind::Tls => "TLS handshake for the server metadata failed",
+        ErrorKind::Http => "metadata endpoint returned an HTTP error",
+        ErrorKind::OAuth => "metadata endpoint returned an OAuth error",
+        ErrorKind::InvalidResponse => "invalid server metadata",
+        ErrorKind::ResponseTooLarge => "server metadata too large",
+        ErrorKind::Redirect => "metadata endpoint answered with a redirect",
+        _ => return e,
+    };
+    e.with_phrase(phrase)
 }
 
 #[cfg(test)]

@@ -56,25 +56,6 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The phrase `Display` starts with; `discovery`: the error came from
-    /// fetching server metadata, not a token.
-    fn phrase_in(self, discovery: bool) -> &'static str {
-        if discovery {
-            return match self {
-                ErrorKind::Connect => "connection for the server metadata failed",
-                ErrorKind::Timeout => "server metadata request timed out",
-                ErrorKind::Tls => "TLS handshake for the server metadata failed",
-                ErrorKind::Http => "metadata endpoint returned an HTTP error",
-                ErrorKind::OAuth => "metadata endpoint returned an OAuth error",
-                ErrorKind::InvalidResponse => "invalid server metadata",
-                ErrorKind::ResponseTooLarge => "server metadata too large",
-                ErrorKind::Redirect => "metadata endpoint answered with a redirect",
-                other => other.phrase(),
-            };
-        }
-        self.phrase()
-    }
-
     fn phrase(self) -> &'static str {
         match self {
             ErrorKind::Config => "invalid configuration",
@@ -182,7 +163,9 @@ struct Inner {
     retry_after: Option<(String, Option<String>, SystemTime)>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
     /// Raised while fetching server metadata (changes the phrase only).
-    discovery: bool,
+    /// Said instead of the kind's phrase (an error of discovery: "invalid
+    /// server metadata", not "invalid token response").
+    phrase: Option<&'static str>,
 }
 
 impl Error {
@@ -198,7 +181,7 @@ impl Error {
                 oauth_uri: None,
                 retry_after: None,
                 source: None,
-                discovery: false,
+                phrase: None,
             }),
         }
     }
@@ -294,11 +277,10 @@ impl Error {
         Error::new(kind, "").with_source(cause)
     }
 
-    /// Marks the error as raised while fetching server metadata: `Display`
-    /// then says so ("invalid server metadata", not "invalid token
-    /// response"). The kind is unchanged.
-    pub(crate) fn in_discovery(mut self) -> Error {
-        self.inner.discovery = true;
+    /// `Display` starts with `phrase` instead of the kind's (the kind is
+    /// unchanged): discovery's errors say they are about server metadata.
+    pub(crate) fn with_phrase(mut self, phrase: &'static str) -> Error {
+        self.inner.phrase = Some(phrase);
         self
     }
 
@@ -376,7 +358,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
-        f.write_str(inner.kind.phrase_in(inner.discovery))?;
+        f.write_str(inner.phrase.unwrap_or_else(|| inner.kind.phrase()))?;
         if let Some(code) = &inner.oauth_error {
             write!(f, ": {code}")?;
         }

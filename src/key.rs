@@ -209,10 +209,38 @@ impl PrivateKey {
         &self.inner.jwk
     }
 
-    /// The JWK thumbprint (RFC 7638) of the public key: what binds a DPoP
-    /// token to this key (RFC 9449 §6), and what a cache can key on.
-    pub(crate) fn thumbprint(&self) -> &str {
+    /// The JWK thumbprint (RFC 7638) of the public key, base64url: the
+    /// `jkt` a DPoP-bound token is bound to (RFC 9449 §6), and a stable
+    /// name for the key.
+    pub fn thumbprint(&self) -> &str {
         &self.inner.thumbprint
+    }
+
+    /// The public key as a JWK (RFC 7517), with `kid` when set, `alg` and
+    /// `use` `sig`: what to register with the server, in its JWKS
+    /// (`{"keys":[…]}`). Never a private member.
+    ///
+    /// ```
+    /// # #[cfg(any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs"))] {
+    /// let key = cctoken::PrivateKey::generate()?.with_key_id("k1");
+    /// let jwk = key.public_jwk();
+    /// assert!(jwk.starts_with(r#"{"crv":"P-256","kty":"EC","x":""#));
+    /// assert!(jwk.ends_with(r#","kid":"k1","alg":"ES256","use":"sig"}"#));
+    /// assert!(!jwk.contains("\"d\""));
+    /// # }
+    /// # Ok::<(), cctoken::Error>(())
+    /// ```
+    pub fn public_jwk(&self) -> String {
+        let mut out = self.inner.jwk.canonical_json();
+        out.pop();
+        if let Some(kid) = &self.inner.key_id {
+            out.push_str(",\"kid\":");
+            crate::encode::json_string(kid, &mut out);
+        }
+        out.push_str(",\"alg\":");
+        crate::encode::json_string(self.algorithm(), &mut out);
+        out.push_str(",\"use\":\"sig\"}");
+        out
     }
 
     /// The JWS signature of `input`; ECDSA signatures converted from DER
@@ -261,7 +289,9 @@ fn pem_labels(text: &str) -> (Vec<&str>, bool) {
             .and_then(|rest| rest.strip_suffix("-----"))
         {
             labels.push(label);
-        } else if line.starts_with("Proc-Type:") && line.contains("ENCRYPTED") {
+        } else if line.starts_with("Proc-Type:")
+            && crate::error::find(line.as_bytes(), b"ENCRYPTED").is_some()
+        {
             legacy_encrypted = true;
         }
     }
@@ -318,11 +348,13 @@ fn parse(text: &str, shown: &str) -> Result<PrivateKey> {
 
 /// PEM labels as `` `A`, `B` ``, each cut short and escaped.
 fn shown_labels(labels: &[&str]) -> String {
-    labels
-        .iter()
-        .map(|l| format!("`{}`", crate::error::sanitize(l, 40)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::new();
+    for (i, label) in labels.iter().enumerate() {
+        out.push_str(if i == 0 { "`" } else { ", `" });
+        out.push_str(&crate::error::sanitize(label, 40));
+        out.push('`');
+    }
+    out
 }
 
 /// The DER of the one private key block (which [`parse`] made sure

@@ -78,7 +78,7 @@ pub(crate) fn token_response(
             Err(_) if body.is_empty() => "empty body".to_owned(),
             // Never quote a body that may hold a token.
             Err(_) if find(body, b"access_token").is_some() => {
-                "non-JSON body mentioning access_token (not shown)".to_owned()
+                "non-JSON body with access_token (not shown)".to_owned()
             }
             // The whole body is redacted before the excerpt is cut.
             Err(_) => format!(
@@ -412,7 +412,7 @@ fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -
     // RFC 6749 VSCHAR minus space: anything else could split a header.
     if !access_token.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err(Error::invalid(
-            "access_token has characters outside printable ASCII (space, control or non-ASCII)",
+            "access_token has characters outside printable ASCII",
         ));
     }
     match object.get("token_type") {

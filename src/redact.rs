@@ -31,7 +31,7 @@ pub(crate) const MIN_QUOTED: usize = 8;
 
 const REDACTED: &str = "[redacted]";
 /// Shown in place of server text when quoting is off.
-pub(crate) const WITHHELD: &str = "[withheld: a secret is under 8 bytes]";
+pub(crate) const WITHHELD: &str = "[withheld: short secret]";
 
 /// Times a text is decoded, at most.
 const LAYERS: usize = 4;

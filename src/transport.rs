@@ -341,7 +341,7 @@ impl Transport for HttpTransport {
         let rest = request.url.split_once("://").map_or("", |(_, rest)| rest);
         if rest.starts_with('[') {
             return Err(Error::config(
-                "the built-in transport cannot reach IPv6 literal hosts; use a host name or bring another Transport",
+                "the built-in transport cannot reach IPv6 literal hosts (bring a Transport)",
             ));
         }
         let https = request.url.starts_with("https://");
@@ -522,7 +522,7 @@ fn size_of_headers(headers: &[(String, String)]) -> usize {
 /// panic with overflow checks, which minreq's timeout thread passes on to
 /// the caller).
 fn minreq_panicked() -> Error {
-    Error::invalid("malformed HTTP header block (rejected by the HTTP library)")
+    Error::invalid("malformed HTTP header block")
 }
 
 /// Installs the crypto provider before the first HTTPS request unless the
