@@ -243,13 +243,19 @@ fn parse(text: &str, credentials: &Credentials, clock: &dyn Clock) -> Option<Tok
         .duration_since(now)
         .ok()?
         .min(crate::token::MAX_LIFETIME);
-    Some(Token::new(
+    let token = Token::new(
         access_token.to_owned(),
         object.string("scope").map(str::to_owned),
         Vec::new(),
         Some(left),
         (clock.now(), now),
-    ))
+    );
+    // The fingerprint holds the DPoP key's thumbprint: a token found here
+    // was bound to this very key.
+    Some(match credentials.dpop_key() {
+        Some(key) => token.bound_to(key.clone()),
+        None => token,
+    })
 }
 
 #[cfg(test)]

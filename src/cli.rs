@@ -33,10 +33,12 @@ CREDENTIALS:
                                for every request         [CCTOKEN_CLIENT_ASSERTION_FILE]
     --assertion-audience AUD   `aud` of assertions (default: the token URL; Auth0 wants
                                its issuer)               [CCTOKEN_ASSERTION_AUDIENCE]
+    --dpop-key PATH            bind the token to this PEM key with DPoP (RFC 9449), mode 600
+                                                          [CCTOKEN_DPOP_KEY_FILE]
     --credentials PATH         creds.json with client_id and one of client_secret,
                                private_key_file, client_assertion_file, and optionally
                                token_url, scope, audience, encoding, auth, key_id, alg,
-                               assertion_audience (mode 600)
+                               assertion_audience, dpop_key_file (mode 600)
     Each setting is taken from the first of: a flag, its CCTOKEN_* variable, the
     --credentials file. A --param NAME replaces every NAME from below it.
     The secret is never accepted on the command line (it would show in `ps`).
@@ -51,9 +53,14 @@ REQUEST:
     --timeout SECONDS          whole-request timeout (default 30)
 
 OUTPUT:
-    --output token|header|json  token (default): the access token;
+    --output token|header|headers|json
+                               token (default): the access token;
                                header: `Authorization: Bearer …`;
+                               headers: `Authorization: …` and, for a DPoP token,
+                               `DPoP: <proof>` for the request --for names (a file for
+                               `curl -H @FILE`);
                                json: {access_token, token_type, expires_in, scope}
+    --for \"METHOD URL\"       the API request a DPoP proof is for (--output headers)
     --cache PATH               reuse a token across runs through this file: mode 600, in a
                                directory owned by you or root that only its owner can write;
                                a path holding anything cctoken did not write is refused
@@ -72,6 +79,7 @@ EXIT STATUS:
 enum Output {
     Token,
     Header,
+    Headers,
     Json,
 }
 
@@ -85,6 +93,8 @@ struct Args {
     alg: Option<String>,
     assertion_file: Option<String>,
     assertion_audience: Option<String>,
+    dpop_key: Option<String>,
+    for_request: Option<(String, String)>,
     credentials: Option<String>,
     scope: Option<String>,
     params: Vec<(String, String)>,
@@ -265,6 +275,15 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             "--alg" => out.alg = Some(value()?),
             "--client-assertion-file" => out.assertion_file = Some(value()?),
             "--assertion-audience" => out.assertion_audience = Some(value()?),
+            "--dpop-key" => out.dpop_key = Some(value()?),
+            "--for" => {
+                let v = value()?;
+                let (method, url) = v
+                    .split_once(' ')
+                    .filter(|(m, u)| !m.is_empty() && !u.trim().is_empty())
+                    .ok_or_else(|| format!("--for `{v}` is not \"METHOD URL\""))?;
+                out.for_request = Some((method.to_owned(), url.trim().to_owned()));
+            }
             "--credentials" => out.credentials = Some(value()?),
             "--scope" => out.scope = Some(value()?),
             "--param" => {
@@ -296,8 +315,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             "--refresh" => out.refresh = true,
             "--output" => {
                 let v = value()?;
-                let i = choice(&flag, &v, &["token", "header", "json"])?;
-                out.output = Some([Output::Token, Output::Header, Output::Json][i]);
+                let i = choice(&flag, &v, &["token", "header", "headers", "json"])?;
+                out.output =
+                    Some([Output::Token, Output::Header, Output::Headers, Output::Json][i]);
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -369,6 +389,10 @@ fn credentials(args: &Args) -> Result<Credentials, Error> {
         key_id: flag(&args.key_id, "--key-id"),
         alg: flag(&args.alg, "--alg"),
         assertion_audience: flag(&args.assertion_audience, "--assertion-audience"),
+        dpop_key: args
+            .dpop_key
+            .as_ref()
+            .map(|p| Setting::new(p.into(), "--dpop-key")),
     };
     let env = Settings::from_lookup(|name| std::env::var_os(name))?;
     let file = match &args.credentials {
@@ -422,9 +446,27 @@ fn run(args: &Args) -> Result<(), Failure> {
     let mut line = String::new();
     match args.output.unwrap_or(Output::Token) {
         Output::Token => line.push_str(token.access_token()),
+        Output::Header if token.token_type() == "DPoP" => {
+            return Err(Failure::Token(Error::config(
+                "a DPoP token is useless without its proof: use --output headers --for \"METHOD URL\"",
+            )))
+        }
         Output::Header => {
             line.push_str("Authorization: ");
             line.push_str(&token.authorization_header());
+        }
+        Output::Headers => {
+            line.push_str("Authorization: ");
+            line.push_str(&token.authorization_header());
+            if token.token_type() == "DPoP" {
+                let Some((method, url)) = &args.for_request else {
+                    return Err(Failure::Token(Error::config(
+                        "--output headers with a DPoP token needs --for \"METHOD URL\": the proof is for one request",
+                    )));
+                };
+                line.push_str("\nDPoP: ");
+                line.push_str(&token.dpop_proof(method, url, None)?);
+            }
         }
         Output::Json => {
             line.push_str("{\"access_token\":");

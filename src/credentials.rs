@@ -2,6 +2,7 @@
 //! request they encode to.
 
 use crate::client_auth::{self, ClientKey};
+use crate::dpop::Dpop;
 use crate::encode;
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
@@ -125,6 +126,7 @@ pub struct Credentials {
     /// from here).
     assertion: Option<client_auth::MakeAssertion>,
     assertion_audience: Option<String>,
+    dpop: Option<Dpop>,
     scope: Option<String>,
     params: Vec<(String, String)>,
     encoding: Encoding,
@@ -243,6 +245,7 @@ impl Credentials {
             key,
             assertion: None,
             assertion_audience: None,
+            dpop: None,
             scope: None,
             params: Vec::new(),
             encoding: Encoding::default(),
@@ -341,6 +344,36 @@ impl Credentials {
         }
         self.auth = auth;
         self
+    }
+
+    /// Binds the tokens to `key` with DPoP (RFC 9449): every token request
+    /// carries a fresh proof made with it (`typ` `dpop+jwt`, the public
+    /// `jwk`, a 128-bit `jti`, `htm` `POST`, `htu` the token URL, `iat`,
+    /// and the server's latest nonce), and the server answers with a token
+    /// of type `DPoP` that is worthless without the key: each API request
+    /// needs a proof too, from [`Token::dpop_proof`]. Works with every
+    /// client authentication (with `private_key_jwt`, use another key) and
+    /// body encoding.
+    ///
+    /// A token request answered 400 `use_dpop_nonce` with a `DPoP-Nonce`
+    /// header is sent again once with that nonce (RFC 9449 §8; a second
+    /// `use_dpop_nonce` is returned as the error); the latest nonce the
+    /// token endpoint sent is used for the next request. A `Bearer` answer
+    /// is an [`InvalidResponse`](crate::ErrorKind::InvalidResponse): the
+    /// server ignored the proof.
+    ///
+    /// With a [file cache](crate::TokenSource::with_file_cache), a cached
+    /// token is only ever served for the same key (its thumbprint is in the
+    /// cache's fingerprint); a key from [`PrivateKey::generate`] lives in
+    /// this process only, so the file cache refuses it.
+    pub fn with_dpop(mut self, key: PrivateKey) -> Credentials {
+        self.dpop = Some(Dpop::new(key));
+        self
+    }
+
+    /// The DPoP key, when tokens are DPoP-bound.
+    pub(crate) fn dpop_key(&self) -> Option<&PrivateKey> {
+        self.dpop.as_ref().map(|d| &d.key)
     }
 
     /// Sets the `aud` claim of client assertions (RFC 7523 §3), for
@@ -497,11 +530,48 @@ impl Credentials {
         clock: &dyn Clock,
     ) -> Result<Token> {
         self.validate()?;
+        let transport = &|r: &Request| transport.send(r);
+        match &self.dpop {
+            // The DPoP exchange (nonce retry, binding check) lives in
+            // `dpop.rs`, reached only when DPoP was asked for.
+            Some(dpop) => dpop.fetch(self, transport, clock),
+            None => self.exchange(transport, clock).0,
+        }
+    }
+
+    /// One token request: the parsed response, and the `DPoP-Nonce` the
+    /// server sent with it when DPoP is on.
+    pub(crate) fn exchange(
+        &self,
+        transport: &dyn Transport,
+        clock: &dyn Clock,
+    ) -> (Result<Token>, Option<String>) {
         let issued = (clock.now(), clock.wall());
-        let (request, redactor) = self.request(issued.1)?;
-        let response = transport.send(&request).map_err(|e| e.redact(&redactor))?;
-        parse::token_response(&response, self.max_response_bytes, issued, &redactor)
-            .map_err(|e| e.redact(&redactor))
+        let (mut request, mut redactor) = match self.request(issued.1) {
+            Ok(made) => made,
+            Err(e) => return (Err(e), None),
+        };
+        if let Some(dpop) = &self.dpop {
+            match dpop.proof(&self.token_url, issued.1) {
+                Ok(proof) => {
+                    redactor = redactor.literal(&proof);
+                    request.add_header("DPoP", proof);
+                }
+                Err(e) => return (Err(e), None),
+            }
+        }
+        let response = match transport.send(&request) {
+            Ok(response) => response,
+            Err(e) => return (Err(e.redact(&redactor)), None),
+        };
+        let key = self.dpop_key();
+        let result =
+            parse::token_response(&response, self.max_response_bytes, issued, &redactor, key)
+                .map_err(|e| e.redact(&redactor));
+        let nonce = key
+            .and_then(|_| response.header("dpop-nonce"))
+            .map(str::to_owned);
+        (result, nonce)
     }
 
     /// Everything that shapes the token request, the secret included, as
@@ -518,6 +588,10 @@ impl Credentials {
             ("@scope", self.scope.as_deref().unwrap_or("")),
             ("@client", &identity),
             ("@aud", self.assertion_audience()),
+            (
+                "@dpop",
+                self.dpop.as_ref().map_or("", |d| d.key.thumbprint()),
+            ),
         ];
         fields.extend(self.params());
         let material = encode::json(&fields);
@@ -608,6 +682,7 @@ impl fmt::Debug for Credentials {
             .field("client_id", &self.client_id)
             .field("client", &self.key)
             .field("assertion_audience", &self.assertion_audience)
+            .field("dpop", &self.dpop.as_ref().map(|d| &d.key))
             .field("scope", &self.scope)
             .field("params", &self.params)
             .field("encoding", &self.encoding)

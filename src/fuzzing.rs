@@ -24,6 +24,7 @@ pub fn parse_response(
         cap,
         (Instant::now(), SystemTime::now()),
         &crate::redact::Redactor::none(),
+        None,
     )
 }
 

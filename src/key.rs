@@ -47,6 +47,8 @@ struct Inner {
     key_id: Option<String>,
     jwk: Jwk,
     thumbprint: String,
+    /// Made by [`PrivateKey::generate`]: it exists in this process only.
+    generated: bool,
 }
 
 impl PrivateKey {
@@ -103,7 +105,15 @@ impl PrivateKey {
     /// provider or the generator fails.
     pub fn generate() -> Result<PrivateKey> {
         crypto::ensure_provider()?;
-        PrivateKey::new(KeyPair::generate_p256()?, "")
+        let mut key = PrivateKey::new(KeyPair::generate_p256()?, "")?;
+        Arc::make_mut(&mut key.inner).generated = true;
+        Ok(key)
+    }
+
+    /// Whether the key was made by [`generate`](PrivateKey::generate) and
+    /// so lives in this process only.
+    pub(crate) fn is_generated(&self) -> bool {
+        self.inner.generated
     }
 
     fn new(pair: KeyPair, shown: &str) -> Result<PrivateKey> {
@@ -140,6 +150,7 @@ impl PrivateKey {
                 key_id: None,
                 jwk,
                 thumbprint,
+                generated: false,
             }),
         })
     }

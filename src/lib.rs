@@ -12,6 +12,7 @@ mod credentials;
 mod crypto;
 mod der;
 mod discovery;
+mod dpop;
 mod encode;
 mod error;
 mod files;

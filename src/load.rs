@@ -204,9 +204,11 @@ pub(crate) struct Settings {
     pub(crate) key_id: Option<Setting<String>>,
     pub(crate) alg: Option<Setting<String>>,
     pub(crate) assertion_audience: Option<Setting<String>>,
+    pub(crate) dpop_key: Option<Setting<PathBuf>>,
 }
 
-const FILE_MEMBERS: [&str; 12] = [
+const FILE_MEMBERS: [&str; 13] = [
+    "dpop_key_file",
     "client_id",
     "client_secret",
     "private_key_file",
@@ -272,6 +274,7 @@ impl Settings {
             key_id: self.key_id.or(lower.key_id),
             alg: self.alg.or(lower.alg),
             assertion_audience: self.assertion_audience.or(lower.assertion_audience),
+            dpop_key: self.dpop_key.or(lower.dpop_key),
         }
     }
 
@@ -315,6 +318,7 @@ impl Settings {
             key_id: var("CCTOKEN_KEY_ID")?,
             alg: var("CCTOKEN_ALG")?,
             assertion_audience: var("CCTOKEN_ASSERTION_AUDIENCE")?,
+            dpop_key: var("CCTOKEN_DPOP_KEY_FILE")?.map(|s| Setting::new(s.value.into(), s.from)),
         })
     }
 
@@ -381,6 +385,9 @@ impl Settings {
         let mut creds = made.map_err(|e| cred_error(format!("{}: {}", id.from, e.detail())))?;
         if let Some(audience) = self.assertion_audience {
             creds = creds.with_assertion_audience(&audience.value);
+        }
+        if let Some(dpop) = self.dpop_key {
+            creds = creds.with_dpop(PrivateKey::from_pem_file(&dpop.value)?);
         }
         if let Some(scope) = self.scope {
             creds = creds.with_scope(&scope.value);
@@ -495,6 +502,7 @@ pub(crate) fn parse_json(text: &str, shown: &str, dir: Option<&Path>) -> Result<
         key_id: take("key_id")?,
         alg: take("alg")?,
         assertion_audience: take("assertion_audience")?,
+        dpop_key: path("dpop_key_file")?,
     })
 }
 

@@ -3,6 +3,7 @@
 //! and holds at most the parsed body plus the copies kept in the token.
 
 use crate::error::{find, sanitize, Error, ErrorKind, Result};
+use crate::key::PrivateKey;
 use crate::redact::{Redactor, WITHHELD};
 use crate::token::{Token, MAX_LIFETIME};
 use crate::transport::Response;
@@ -35,7 +36,9 @@ const OAUTH_TEXT: usize = 1000;
 /// - Any other non-2xx status: [`ErrorKind::Http`] with the status,
 ///   `Retry-After`, and for a non-JSON body a short sanitised excerpt.
 /// - A 2xx status: a [`Token`] if the body is a JSON object with a valid
-///   `access_token`, else [`ErrorKind::InvalidResponse`].
+///   `access_token`, else [`ErrorKind::InvalidResponse`]. With `dpop` (the
+///   request carried a proof made with that key) a `token_type` `DPoP` is
+///   accepted and the token bound to the key.
 ///
 /// Server text goes into an error only through `redactor` (see
 /// [`crate::redact`]); every error with a status carries `Retry-After`.
@@ -44,6 +47,7 @@ pub(crate) fn token_response(
     cap: usize,
     issued: (Instant, SystemTime),
     redactor: &Redactor,
+    dpop: Option<&PrivateKey>,
 ) -> Result<Token> {
     let status = response.status();
     let fail = |e: Error| {
@@ -89,7 +93,7 @@ pub(crate) fn token_response(
         return Err(fail(Error::new(ErrorKind::Http, detail)));
     }
     let object = object.map_err(|why| fail(Error::invalid(why)))?;
-    token(&object, issued, redactor).map_err(fail)
+    token(&object, issued, redactor, dpop).map_err(fail)
 }
 
 /// The deepest nesting accepted, and the most top-level members: a token
@@ -402,7 +406,12 @@ fn oauth_error(code: &Member, object: &Members, status: u16, redactor: &Redactor
     )
 }
 
-fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -> Result<Token> {
+fn token(
+    object: &Members,
+    issued: (Instant, SystemTime),
+    redactor: &Redactor,
+    dpop: Option<&PrivateKey>,
+) -> Result<Token> {
     let access_token = match object.get("access_token") {
         Some(Member::String(s)) if !s.is_empty() => s,
         Some(Member::String(_)) => return Err(Error::invalid("access_token is empty")),
@@ -415,9 +424,12 @@ fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -
             "access_token has characters outside printable ASCII",
         ));
     }
-    match object.get("token_type") {
-        None | Some(Member::Null) => {}
-        Some(Member::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+    // RFC 9449 §5: `DPoP` when the request carried a proof; a Bearer
+    // answer to one means the server ignored the binding.
+    let bound = match object.get("token_type") {
+        None | Some(Member::Null) => false,
+        Some(Member::String(t)) if t.eq_ignore_ascii_case("bearer") => false,
+        Some(Member::String(t)) if dpop.is_some() && t.eq_ignore_ascii_case("dpop") => true,
         Some(Member::String(t)) => {
             return Err(Error::invalid(format!(
                 "token_type `{}` is not supported (only Bearer)",
@@ -425,7 +437,7 @@ fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -
             )))
         }
         Some(_) => return Err(Error::invalid("token_type is not a string")),
-    }
+    };
     let lifetime = match object.get("expires_in") {
         None | Some(Member::Null) => None,
         Some(v) => Some(expires_in(v)?),
@@ -451,13 +463,12 @@ fn token(object: &Members, issued: (Instant, SystemTime), redactor: &Redactor) -
             Some((k.clone(), v))
         })
         .collect();
-    Ok(Token::new(
-        access_token.clone(),
-        scope,
-        extras,
-        lifetime,
-        issued,
-    ))
+    let token = Token::new(access_token.clone(), scope, extras, lifetime, issued);
+    // A Bearer answer to a DPoP request stays unbound: `dpop.rs` refuses it.
+    Ok(match dpop.filter(|_| bound) {
+        Some(key) => token.bound_to(key.clone()),
+        None => token,
+    })
 }
 
 /// `expires_in` (RFC 6749 §5.1): a number, or a string of decimal digits

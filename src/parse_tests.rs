@@ -10,11 +10,12 @@ fn parse(status: u16, body: &str) -> Result<Token> {
         64 * 1024,
         now(),
         &Redactor::none(),
+        None,
     )
 }
 
 fn respond(r: &Response, cap: usize) -> Result<Token> {
-    token_response(r, cap, now(), &Redactor::none())
+    token_response(r, cap, now(), &Redactor::none(), None)
 }
 
 fn kind(status: u16, body: &str) -> ErrorKind {

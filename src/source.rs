@@ -658,6 +658,17 @@ impl Fetcher<'_> {
         let Some(cache) = &self.config.cache else {
             return self.fetch_with_retry();
         };
+        if self
+            .credentials
+            .dpop_key()
+            .is_some_and(|k| k.is_generated())
+        {
+            return Err(Error::config(
+                "the file cache cannot keep a token bound to a DPoP key made in memory \
+                 (PrivateKey::generate): the next process would not have the key, and the \
+                 token is worthless without it; load the key from a file, or drop the file cache",
+            ));
+        }
         let Some(_lock) = cache.lock(self.credentials.timeout(), self.clock)? else {
             // Another process held the lock for a whole request timeout
             // (stuck, or a slow endpoint): fetch without the cache rather

@@ -1,5 +1,6 @@
 //! [`Token`], the [`Clock`] it is measured with, and expiry arithmetic.
 
+use crate::key::PrivateKey;
 use crate::secret::Secret;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -135,6 +136,9 @@ struct Inner {
     lifetime: Option<Duration>,
     issued_at: Instant,
     issued_wall: SystemTime,
+    /// The key a DPoP-bound token is bound to (RFC 9449): `token_type`
+    /// `DPoP`, and every request with it needs a proof made with this key.
+    dpop: Option<PrivateKey>,
 }
 
 impl Token {
@@ -154,6 +158,7 @@ impl Token {
                 lifetime,
                 issued_at: issued.0,
                 issued_wall: issued.1,
+                dpop: None,
             }),
         }
     }
@@ -176,7 +181,11 @@ impl Token {
     /// The token type: always `"Bearer"`. A response with another type
     /// (`mac`, `DPoP`, …) is refused; one without a type is taken as Bearer.
     pub fn token_type(&self) -> &str {
-        "Bearer"
+        if self.inner.dpop.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        }
     }
 
     /// The scope the server granted, when it said (an array of strings in
@@ -222,7 +231,74 @@ impl Token {
     /// The value contains the access token; see
     /// [`access_token`](Token::access_token).
     pub fn authorization_header(&self) -> String {
-        format!("Bearer {}", self.access_token())
+        format!("{} {}", self.token_type(), self.access_token())
+    }
+
+    /// The `DPoP` header value for an API request with this DPoP-bound
+    /// token (RFC 9449 §7): a fresh proof made with the token's key, for
+    /// `method` and `url` (`htu` is the URL without query and fragment),
+    /// with `ath` (the hash of this token), `iat` now and the server's
+    /// `nonce` when it asked for one. Send it beside
+    /// [`authorization_header`](Token::authorization_header) (`DPoP …`).
+    ///
+    /// A resource server that wants a nonce answers 401 with
+    /// `WWW-Authenticate: DPoP error="use_dpop_nonce"` and a `DPoP-Nonce`
+    /// header: make a new proof with that nonce and send the request again
+    /// (once; keep the latest nonce for the next requests to that server).
+    ///
+    /// ```
+    /// # #[cfg(any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs"))] {
+    /// use cctoken::{Credentials, PrivateKey, Request, Response};
+    ///
+    /// let creds = Credentials::new("https://auth.example.com/token", "id", "secret")?
+    ///     .with_dpop(PrivateKey::generate()?);
+    /// let token = creds.fetch_with(&|req: &Request| {
+    ///     assert!(req.header("dpop").is_some());
+    ///     Ok(Response::new(200, r#"{"access_token":"tok","token_type":"DPoP","expires_in":60}"#))
+    /// })?;
+    /// assert_eq!(token.authorization_header(), "DPoP tok");
+    /// // For each API request (a 401 with `use_dpop_nonce` gives the nonce):
+    /// let mut nonce: Option<String> = None;
+    /// for _attempt in 0..2 {
+    ///     let proof = token.dpop_proof("GET", "https://api.example.com/things?page=2", nonce.as_deref())?;
+    ///     // let answer = send(GET, url, [("Authorization", token.authorization_header()), ("DPoP", proof)]);
+    ///     // if answer is 401 and WWW-Authenticate says error="use_dpop_nonce" {
+    ///     //     nonce = answer.header("DPoP-Nonce"); continue; }
+    ///     # let _ = proof; nonce = Some("server-nonce".into());
+    /// }
+    /// # }
+    /// # Ok::<(), cctoken::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config): the token is not
+    /// DPoP-bound, `method` is not an HTTP method token, or `url` is not an
+    /// `http(s)` URL.
+    ///
+    /// # Security
+    ///
+    /// A proof is bound to one method, URL and time, and to this token;
+    /// it is no secret, but there is no reason to log it either.
+    pub fn dpop_proof(
+        &self,
+        method: &str,
+        url: &str,
+        nonce: Option<&str>,
+    ) -> crate::Result<String> {
+        let Some(key) = &self.inner.dpop else {
+            return Err(crate::Error::config(
+                "dpop_proof: this token is a Bearer token, not DPoP-bound (Credentials::with_dpop)",
+            ));
+        };
+        let iat = crate::jws::unix_time(SystemTime::now())?;
+        crate::jws::dpop_proof(key, method, url, iat, nonce, Some(self.access_token()))
+    }
+
+    /// The token bound to `key` (its response said `token_type` `DPoP`).
+    pub(crate) fn bound_to(mut self, key: PrivateKey) -> Token {
+        Arc::make_mut(&mut self.inner).dpop = Some(key);
+        self
     }
 
     /// Another scalar member of the response by name, such as `created_at`,

@@ -83,6 +83,11 @@ impl Request {
         }
     }
 
+    /// Adds a header (the DPoP proof).
+    pub(crate) fn add_header(&mut self, name: &str, value: String) {
+        self.headers.push((name.to_owned(), value));
+    }
+
     /// A `GET` of `url` with `Accept: application/json` and the
     /// `User-Agent`, nothing else: no body, no credentials.
     pub(crate) fn get(url: String, timeout: Duration, max_response_bytes: usize) -> Request {

@@ -1000,3 +1000,61 @@ fn key_based_client_authentication_flags() {
         stderr(&o)
     );
 }
+
+/// Issue 13: `--dpop-key` binds the token; `--output headers --for` prints
+/// both header lines, in a form `curl -H @FILE` reads.
+#[test]
+fn dpop_key_and_headers_output() {
+    let server = Server::start(|_| {
+        Reply::json(
+            200,
+            r#"{"access_token":"dpop-tok","token_type":"DPoP","expires_in":3600}"#,
+        )
+    });
+    let dir = TempDir::new("dpopcli");
+    let key = dir.write(
+        "dpop.pem",
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keys/p256-pkcs8.pem"
+        ))
+        .unwrap(),
+        0o600,
+    );
+    let key = key.to_str().unwrap();
+    let o = run(
+        &server,
+        &dir,
+        &[
+            "--dpop-key",
+            key,
+            "--output",
+            "headers",
+            "--for",
+            "GET https://api.example.com/things?x=1",
+        ],
+    );
+    check(&o, 0);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0], "Authorization: DPoP dpop-tok");
+    let proof = lines[1].strip_prefix("DPoP: ").expect("a DPoP line");
+    assert_eq!(proof.split('.').count(), 3);
+    assert!(server.requests().pop().unwrap().header("dpop").is_some());
+    // The bare header would be useless for a DPoP token: refused.
+    let o = run(&server, &dir, &["--dpop-key", key, "--output", "header"]);
+    check(&o, 3);
+    assert!(
+        stderr(&o).contains("--output headers --for"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&server, &dir, &["--dpop-key", key, "--output", "headers"]);
+    check(&o, 3);
+    // A DPoP key readable by others is refused like any key.
+    let open = dir.write("open.pem", "x", 0o644);
+    let o = run(&server, &dir, &["--dpop-key", open.to_str().unwrap()]);
+    check(&o, 3);
+    assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+}
