@@ -136,6 +136,24 @@ pub fn client_assertion(
     jws::client_assertion(key, client_id, audience, iat, jws::MAX_ASSERTION_LIFETIME)
 }
 
+/// A DPoP proof (RFC 9449) for `method` and `url`, with `nonce` and the
+/// `ath` of `access_token` when given.
+pub fn dpop_proof(
+    key: &PrivateKey,
+    method: &str,
+    url: &str,
+    iat: u64,
+    nonce: Option<&str>,
+    access_token: Option<&str>,
+) -> Result<String> {
+    jws::dpop_proof(key, method, url, iat, nonce, access_token)
+}
+
+/// The key's JWK thumbprint (RFC 7638).
+pub fn thumbprint(key: &PrivateKey) -> String {
+    key.thumbprint().to_owned()
+}
+
 /// The current time in seconds since the epoch.
 pub fn unix_now() -> Result<u64> {
     jws::unix_time(SystemTime::now())

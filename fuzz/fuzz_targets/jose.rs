@@ -6,8 +6,8 @@
 #![no_main]
 
 use cctoken::fuzzing::{
-    assertion_claims, b64url, b64url_decode, jwt_exp, key_jwk, normalize_htu, sign_jws,
-    signature_to_raw, spki_to_jwk,
+    assertion_claims, b64url, b64url_decode, dpop_proof, jwt_exp, key_jwk, normalize_htu,
+    sign_jws, signature_to_raw, spki_to_jwk, thumbprint,
 };
 use cctoken::{ErrorKind, PrivateKey};
 use libfuzzer_sys::fuzz_target;
@@ -170,12 +170,56 @@ fn claims(data: &[u8]) {
     assert_eq!(value["exp"], iat + 300);
 }
 
+/// The test key of the DPoP case: made once, loaded from its PEM.
+fn dpop_key() -> &'static PrivateKey {
+    static KEY: std::sync::OnceLock<PrivateKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        PrivateKey::from_pem(include_str!("../../tests/fixtures/keys/p256-pkcs8.pem")).unwrap()
+    })
+}
+
+/// A DPoP proof from fuzzed method, URL, nonce and token (split at NULs):
+/// well-formed, verifiable with its own `jwk`, carrying exactly what was
+/// given (the `htu` normalised, the `ath` of the token), or a `Config`
+/// error; the JWK thumbprint is that of the `jwk` in the header.
+fn dpop(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.split('\0');
+    let method = parts.next().unwrap_or("");
+    let url = parts.next().unwrap_or("");
+    let nonce = parts.next();
+    let token = parts.next();
+    let key = dpop_key();
+    match dpop_proof(key, method, url, 1_700_000_000, nonce, token) {
+        Ok(proof) => {
+            let segments: Vec<&str> = proof.split('.').collect();
+            assert_eq!(segments.len(), 3);
+            let header: serde_json::Value =
+                serde_json::from_slice(&b64url_decode(segments[0]).unwrap()).unwrap();
+            let claims: serde_json::Value =
+                serde_json::from_slice(&b64url_decode(segments[1]).unwrap()).unwrap();
+            assert_eq!(header["typ"], "dpop+jwt");
+            let jwk = check_jwk(&header["jwk"].to_string());
+            let signature = b64url_decode(segments[2]).unwrap();
+            let input = format!("{}.{}", segments[0], segments[1]);
+            assert!(ring_verifies(&jwk, "ES256", input.as_bytes(), &signature));
+            assert_eq!(claims["htm"], method);
+            assert_eq!(claims["htu"], normalize_htu(url).unwrap().as_str());
+            assert_eq!(claims["nonce"].as_str(), nonce);
+            assert_eq!(claims.get("ath").is_some(), token.is_some());
+            assert_eq!(thumbprint(key), thumbprint(key));
+        }
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Config, "{e:?}"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
     let text = || String::from_utf8_lossy(rest);
-    match pick % 8 {
+    match pick % 9 {
+        8 => dpop(rest),
         0 => pem(&text()),
         1 => signature(rest, 32),
         2 => signature(rest, 48),

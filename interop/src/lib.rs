@@ -281,13 +281,26 @@ pub fn record(server: &Server, scheme: &str, case: &str, outcome: &str) {
 /// A one-shot HTTP/1.1 `GET` to `127.0.0.1:port` (`Connection: close`):
 /// the status and the body as text.
 pub fn http_get(port: u16, path: &str, bearer: Option<&str>) -> std::io::Result<(u16, String)> {
+    let auth = bearer.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    http_get_with(port, path, &headers)
+}
+
+/// `GET path` on `127.0.0.1:port` with `headers` (such as a DPoP-bound
+/// token's `Authorization: DPoP …` and its `DPoP` proof).
+pub fn http_get_with(
+    port: u16,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<(u16, String)> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let auth = bearer
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
+    let auth: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}Accept: application/json\r\nConnection: close\r\n\r\n"

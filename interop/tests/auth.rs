@@ -1,6 +1,7 @@
 //! cctoken's key-based client authentication against oidc-provider and
 //! Authlib (issue 12: RFC 7523 `private_key_jwt`, `client_secret_jwt`, and
-//! client assertions from a file), over HTTP and HTTPS. Run by
+//! client assertions from a file) and DPoP (issue 13: RFC 9449, with and
+//! without server nonces), over HTTP and HTTPS. Run by
 //! `bash interop/run.sh` with `--ignored`.
 
 use cctoken::{ClientAuth, Credentials, ErrorKind, PrivateKey, Result, Token};
@@ -165,8 +166,126 @@ fn write_600(path: &std::path::Path, text: &str) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
+/// `GET /resource` on the server's plain-HTTP listener with a DPoP-bound
+/// token and a proof made with `proof_key` (the token's key, or another).
+fn resource_with_dpop(s: &Server, token: &Token, proof_key: Option<&PrivateKey>) -> (u16, String) {
+    let port = s.port("http");
+    let url = format!("http://127.0.0.1:{port}/resource");
+    let proof = match proof_key {
+        // A proof as another client would make it: the same token, another
+        // key (what a thief holding the token without the key can do).
+        Some(other) => {
+            let creds = Credentials::new("https://unused.example/token", "x", "unused-secret")
+                .unwrap()
+                .with_dpop(other.clone());
+            let stolen = creds
+                .fetch_with(&|_: &cctoken::Request| {
+                    Ok(cctoken::Response::new(
+                        200,
+                        format!(
+                            r#"{{"access_token":"{}","token_type":"DPoP"}}"#,
+                            token.access_token()
+                        ),
+                    ))
+                })
+                .unwrap();
+            stolen.dpop_proof("GET", &url, None).unwrap()
+        }
+        None => token.dpop_proof("GET", &url, None).unwrap(),
+    };
+    let authorization = token.authorization_header();
+    cctoken_interop::http_get_with(
+        port,
+        "/resource",
+        &[("Authorization", &authorization), ("DPoP", &proof)],
+    )
+    .unwrap()
+}
+
+fn dpop_key(name: &str) -> PrivateKey {
+    PrivateKey::from_pem_file(config().key_file(name)).unwrap()
+}
+
 mod cases {
     use super::*;
+
+    /// oidc-provider issues DPoP-bound tokens; its resource accepts one
+    /// with a proof from the token's key and refuses one from another key.
+    pub fn dpop(scheme: Scheme) {
+        let s = server("oidc_provider");
+        let client = config().client("dpop");
+        let creds = Credentials::new(&s.token_url(scheme), &client.id, &client.secret)
+            .unwrap()
+            .with_auth(ClientAuth::Basic)
+            .with_dpop(dpop_key("dpop-es256"))
+            .with_timeout(TIMEOUT);
+        let token = fetch(s, scheme, "DPoP", &creds).unwrap();
+        assert_eq!(token.token_type(), "DPoP");
+        let (status, body) = resource_with_dpop(s, &token, None);
+        record(
+            s,
+            scheme.name(),
+            "DPoP, resource with the key's proof",
+            &format!("HTTP {status}"),
+        );
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = resource_with_dpop(s, &token, Some(&dpop_key("dpop-other-es256")));
+        record(
+            s,
+            scheme.name(),
+            "DPoP, resource with another key's proof",
+            &format!("HTTP {status} {body}"),
+        );
+        assert_eq!(status, 401, "{body}");
+    }
+
+    /// The listeners that require a nonce: cctoken answers `use_dpop_nonce`
+    /// by itself, with a fresh proof (and a fresh client assertion).
+    pub fn dpop_nonce(scheme: Scheme) {
+        let s = server("oidc_provider");
+        let listener = format!("{}_dpop_nonce", scheme.name());
+        let url = format!("{}{}", s.issuer(&listener), s.token_path);
+        let client = config().client("dpop_nonce");
+        let secret_creds = Credentials::new(&url, &client.id, &client.secret)
+            .unwrap()
+            .with_auth(ClientAuth::Basic)
+            .with_dpop(dpop_key("dpop-es256"))
+            .with_timeout(TIMEOUT);
+        let token = fetch(s, scheme, "DPoP, nonce required", &secret_creds).unwrap();
+        assert_eq!(token.token_type(), "DPoP");
+        // Again: the nonce kept from the last answer is used at once.
+        fetch(s, scheme, "DPoP, nonce required, again", &secret_creds).unwrap();
+        // private_key_jwt with another key: the retry needs a new assertion
+        // (oidc-provider has used up the first one's jti).
+        let jwt = config().client("jwt_es256");
+        let key_creds = Credentials::with_private_key(&url, &jwt.id, key("jwt_es256", "ES256"))
+            .unwrap()
+            .with_dpop(dpop_key("dpop-other-es256"))
+            .with_timeout(TIMEOUT);
+        let token = fetch(
+            s,
+            scheme,
+            "DPoP + private_key_jwt, nonce required",
+            &key_creds,
+        )
+        .unwrap();
+        assert_eq!(token.token_type(), "DPoP");
+    }
+
+    /// Authlib ignores DPoP and answers with a Bearer token: cctoken says
+    /// the server ignored the proof.
+    pub fn dpop_ignored(scheme: Scheme) {
+        let s = server("authlib");
+        let client = config().client("dpop");
+        let creds = Credentials::new(&s.token_url(scheme), &client.id, &client.secret)
+            .unwrap()
+            .with_auth(ClientAuth::Basic)
+            .with_dpop(dpop_key("dpop-es256"))
+            .with_timeout(TIMEOUT);
+        let e = fetch(s, scheme, "DPoP (ignored by the server)", &creds).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{e}");
+        assert!(e.to_string().contains("ignored the DPoP proof"), "{e}");
+    }
 
     pub fn private_key_jwt(key: &str, scheme: Scheme) {
         let s = server(key);
@@ -278,3 +397,38 @@ macro_rules! server_suite {
 
 server_suite!(oidc_provider, "oidc_provider");
 server_suite!(authlib, "authlib");
+
+mod dpop {
+    use super::*;
+
+    #[test]
+    #[ignore = "needs the servers: bash interop/run.sh"]
+    fn oidc_provider_http() {
+        cases::dpop(Scheme::Http)
+    }
+    #[test]
+    #[ignore = "needs the servers: bash interop/run.sh"]
+    fn oidc_provider_https() {
+        cases::dpop(Scheme::Https)
+    }
+    #[test]
+    #[ignore = "needs the servers: bash interop/run.sh"]
+    fn oidc_provider_nonce_http() {
+        cases::dpop_nonce(Scheme::Http)
+    }
+    #[test]
+    #[ignore = "needs the servers: bash interop/run.sh"]
+    fn oidc_provider_nonce_https() {
+        cases::dpop_nonce(Scheme::Https)
+    }
+    #[test]
+    #[ignore = "needs the servers: bash interop/run.sh"]
+    fn authlib_ignores_it_http() {
+        cases::dpop_ignored(Scheme::Http)
+    }
+    #[test]
+    #[ignore = "needs the servers: bash interop/run.sh"]
+    fn authlib_ignores_it_https() {
+        cases::dpop_ignored(Scheme::Https)
+    }
+}
