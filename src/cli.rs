@@ -19,6 +19,10 @@ USAGE:
 
 CREDENTIALS:
     --token-url URL            token endpoint             [CCTOKEN_TOKEN_URL]
+    --issuer URL               or the issuer: the token endpoint and the client
+                               authentication come from its metadata (RFC 8414);
+                               with --cache, a cached run makes no request at all
+                                                          [CCTOKEN_ISSUER]
     --client-id ID             client id                  [CCTOKEN_CLIENT_ID]
     --client-secret-file PATH  file holding the secret (mode 600, owned by you or root;
                                a byte-order mark and one trailing newline are dropped),
@@ -70,7 +74,8 @@ OUTPUT:
     -V, --version              the version
 
 EXIT STATUS:
-    0 success   2 usage error   3 configuration or credentials-file error
+    0 success   2 usage error   3 configuration or credentials-file error, or server
+    metadata that does not fit (another issuer, an http token endpoint, no usable method)
     4 the server refused (OAuth error)   5 network, TLS, timeout or HTTP error
     6 invalid or unsafe response   7 the token could not be written to standard output
 ";
@@ -88,6 +93,7 @@ struct Args {
     token_url: Option<String>,
     client_id: Option<String>,
     secret_file: Option<String>,
+    issuer: Option<String>,
     private_key: Option<String>,
     key_id: Option<String>,
     alg: Option<String>,
@@ -144,6 +150,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Ok(()) => 0,
         Err(Failure::Token(e)) => {
             say(true, &["cctoken: ", &describe(&e), "\n"]);
+            // Metadata that does not fit (another issuer, an http token
+            // endpoint) is configuration to fix, not a broken response.
+            if e.kind() == ErrorKind::InvalidResponse && e.is_discovery() {
+                return 3;
+            }
             exit_code(e.kind())
         }
         Err(Failure::Output(e)) => {
@@ -270,6 +281,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
             "--token-url" => out.token_url = Some(value()?),
             "--client-id" => out.client_id = Some(value()?),
             "--client-secret-file" => out.secret_file = Some(value()?),
+            "--issuer" => out.issuer = Some(value()?),
             "--private-key" => out.private_key = Some(value()?),
             "--key-id" => out.key_id = Some(value()?),
             "--alg" => out.alg = Some(value()?),
@@ -389,6 +401,7 @@ fn credentials(args: &Args) -> Result<Credentials, Error> {
         key_id: flag(&args.key_id, "--key-id"),
         alg: flag(&args.alg, "--alg"),
         assertion_audience: flag(&args.assertion_audience, "--assertion-audience"),
+        issuer: flag(&args.issuer, "--issuer"),
         dpop_key: args
             .dpop_key
             .as_ref()

@@ -127,6 +127,20 @@ pub struct Credentials {
     assertion: Option<client_auth::MakeAssertion>,
     assertion_audience: Option<String>,
     dpop: Option<Dpop>,
+    /// The issuer the token URL was discovered from ([`with_metadata`]):
+    /// the file cache then keys on the issuer, so that a cached token is
+    /// found before any discovery.
+    ///
+    /// [`with_metadata`]: Credentials::with_metadata
+    issuer: Option<String>,
+    /// Whether the caller chose the client authentication (else
+    /// [`with_metadata`](Credentials::with_metadata) may choose).
+    auth_chosen: bool,
+    /// Set while the token URL is still to be discovered from `issuer`
+    /// (the `cctoken` command discovers only when its cache has no token).
+    /// A function pointer, so that programs that never discover do not
+    /// carry the code.
+    discover: Option<Discover>,
     scope: Option<String>,
     params: Vec<(String, String)>,
     encoding: Encoding,
@@ -246,6 +260,9 @@ impl Credentials {
             assertion: None,
             assertion_audience: None,
             dpop: None,
+            issuer: None,
+            auth_chosen: false,
+            discover: None,
             scope: None,
             params: Vec::new(),
             encoding: Encoding::default(),
@@ -343,7 +360,174 @@ impl Credentials {
             }
         }
         self.auth = auth;
+        self.auth_chosen = true;
         self
+    }
+
+    /// Checks these credentials against the server's metadata (RFC 8414,
+    /// from [`ServerMetadata::discover`](crate::ServerMetadata::discover))
+    /// and configures them from it:
+    ///
+    /// - the token URL must be the metadata's `token_endpoint` (make the
+    ///   credentials with it);
+    /// - when the client authentication was not chosen with
+    ///   [`with_auth`](Credentials::with_auth), it is chosen from
+    ///   `token_endpoint_auth_methods_supported`: for a secret,
+    ///   `client_secret_post` (cctoken's default) if listed, else
+    ///   `client_secret_basic`, else `client_secret_jwt` (for a secret of 32
+    ///   bytes or more); for a key or an assertion file, `private_key_jwt`.
+    ///   A method the server does not list is never chosen, and one chosen
+    ///   with `with_auth` that the server does not list is refused. When the
+    ///   server lists none, RFC 8414's default applies: `client_secret_basic`
+    ///   for a secret (a key keeps `private_key_jwt`);
+    /// - the JWS algorithm of a JWT method must be in
+    ///   `token_endpoint_auth_signing_alg_values_supported`, and a DPoP
+    ///   key's in `dpop_signing_alg_values_supported`, when the server lists
+    ///   them.
+    ///
+    /// The assertion audience is left alone (the token URL unless set):
+    /// servers disagree on whether they accept the issuer there. With a
+    /// [file cache](crate::TokenSource::with_file_cache) the cached token
+    /// is keyed on the issuer, so that the `cctoken` command finds it
+    /// before it would discover anything.
+    ///
+    /// ```
+    /// use cctoken::{ClientAuth, Credentials, Request, Response, ServerMetadata};
+    ///
+    /// let metadata = ServerMetadata::discover_with("https://auth.example.com", &|_: &Request| {
+    ///     Ok(Response::new(200, r#"{"issuer":"https://auth.example.com",
+    ///         "token_endpoint":"https://auth.example.com/oauth/token",
+    ///         "token_endpoint_auth_methods_supported":["client_secret_basic","private_key_jwt"]}"#))
+    /// })?;
+    /// let creds = Credentials::new(metadata.token_endpoint(), "my-client", "my-secret")?
+    ///     .with_metadata(&metadata)?;
+    /// assert_eq!(creds.auth(), ClientAuth::Basic); // the server does not list client_secret_post
+    /// # Ok::<(), cctoken::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) naming what does
+    /// not fit: another token URL, no listed method for this kind of
+    /// credentials, an unlisted method or algorithm.
+    pub fn with_metadata(mut self, metadata: &crate::ServerMetadata) -> Result<Credentials> {
+        let endpoint = &metadata.token_endpoint_url().url;
+        if *endpoint != self.token_url {
+            return Err(Error::config(format!(
+                "the token URL `{}` is not the server's token endpoint `{endpoint}` (from the \
+                 metadata of `{}`)",
+                self.token_url,
+                metadata.issuer()
+            )));
+        }
+        let listed = metadata.auth_methods_listed();
+        let methods = metadata.token_endpoint_auth_methods();
+        let has = |name: &str| methods.iter().any(|m| m == name);
+        let name = |auth: ClientAuth| match auth {
+            ClientAuth::RequestBody => "client_secret_post",
+            ClientAuth::Basic | ClientAuth::BasicUnencoded => "client_secret_basic",
+            ClientAuth::ClientSecretJwt => "client_secret_jwt",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
+        };
+        let secret_len = self.key.secret().map(str::len);
+        if !self.auth_chosen {
+            let choice = match secret_len {
+                Some(_) if !listed => Some(ClientAuth::Basic),
+                Some(len) => [
+                    ClientAuth::RequestBody,
+                    ClientAuth::Basic,
+                    ClientAuth::ClientSecretJwt,
+                ]
+                .into_iter()
+                .find(|a| {
+                    has(name(*a))
+                        && (*a != ClientAuth::ClientSecretJwt
+                            || len >= crate::jws::MIN_HS256_SECRET)
+                }),
+                None => (!listed || has("private_key_jwt")).then_some(ClientAuth::PrivateKeyJwt),
+            };
+            let Some(choice) = choice else {
+                return Err(Error::config(format!(
+                    "the server ({}) lists client authentication methods {} and none fits a {}",
+                    metadata.issuer(),
+                    methods.join(", "),
+                    if secret_len.is_some() {
+                        "client secret"
+                    } else {
+                        "private key or assertion"
+                    }
+                )));
+            };
+            self = self.with_auth(choice);
+            self.auth_chosen = false;
+        } else if listed && !has(name(self.auth)) {
+            return Err(Error::config(format!(
+                "the server ({}) does not list `{}` among its client authentication methods ({})",
+                metadata.issuer(),
+                name(self.auth),
+                methods.join(", ")
+            )));
+        }
+        let algs = metadata.token_endpoint_auth_signing_algs();
+        let signing_alg = match (&self.auth, &self.key) {
+            (ClientAuth::ClientSecretJwt, _) => Some("HS256"),
+            (ClientAuth::PrivateKeyJwt, ClientKey::Key(k)) => Some(k.algorithm()),
+            _ => None,
+        };
+        if let Some(alg) = signing_alg.filter(|a| !algs.is_empty() && !algs.iter().any(|x| x == a))
+        {
+            return Err(Error::config(format!(
+                "the server ({}) does not list `{alg}` among its client assertion algorithms ({})",
+                metadata.issuer(),
+                algs.join(", ")
+            )));
+        }
+        let dpop_algs = metadata.dpop_signing_algs();
+        if let Some(alg) = self.dpop_key().map(|k| k.algorithm()) {
+            if !dpop_algs.is_empty() && !dpop_algs.iter().any(|x| x == alg) {
+                return Err(Error::config(format!(
+                    "the server ({}) does not list `{alg}` among its DPoP algorithms ({})",
+                    metadata.issuer(),
+                    dpop_algs.join(", ")
+                )));
+            }
+        }
+        self.issuer = Some(metadata.issuer().to_owned());
+        Ok(self)
+    }
+
+    /// These credentials with another token URL (the discovered one).
+    pub(crate) fn with_token_url(mut self, token_url: &str) -> Result<Credentials> {
+        let url = parse_url(token_url)?;
+        self.token_url = url.normalized;
+        self.host = url.host;
+        self.https = url.https;
+        Ok(self)
+    }
+
+    /// Credentials whose token URL is still to be discovered from `issuer`
+    /// (which stands in for it until then): the file cache keys on the
+    /// issuer, and [`discovered`](Credentials::discovered) runs discovery.
+    pub(crate) fn with_issuer(mut self, issuer: &str) -> Credentials {
+        self.issuer = Some(issuer.to_owned());
+        self.discover = Some(discover_and_configure);
+        self
+    }
+
+    /// These credentials, with the token URL discovered and checked
+    /// ([`with_metadata`](Credentials::with_metadata)) if it still had to
+    /// be; `None` when nothing was to discover.
+    ///
+    /// # Errors
+    ///
+    /// Discovery's, and [`with_metadata`](Credentials::with_metadata)'s.
+    pub(crate) fn discovered(&self, transport: &dyn Transport) -> Option<Result<Credentials>> {
+        self.discover.map(|discover| discover(self, transport))
+    }
+
+    /// The issuer these credentials were discovered from, if any.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
     }
 
     /// Binds the tokens to `key` with DPoP (RFC 9449): every token request
@@ -529,8 +713,16 @@ impl Credentials {
         transport: &T,
         clock: &dyn Clock,
     ) -> Result<Token> {
+        self.fetch_dyn(&|r: &Request| transport.send(r), clock)
+    }
+
+    fn fetch_dyn(&self, transport: &dyn Transport, clock: &dyn Clock) -> Result<Token> {
         self.validate()?;
-        let transport = &|r: &Request| transport.send(r);
+        // Named by an issuer: discover the token endpoint first (the file
+        // cache, keyed on the issuer, found no token).
+        if let Some(discovered) = self.discovered(transport) {
+            return discovered?.fetch_dyn(transport, clock);
+        }
         match &self.dpop {
             // The DPoP exchange (nonce retry, binding check) lives in
             // `dpop.rs`, reached only when DPoP was asked for.
@@ -578,16 +770,26 @@ impl Credentials {
     /// one string: what the file cache's salted fingerprint is made of
     /// (never stored as it is).
     pub(crate) fn cache_identity(&self) -> String {
-        let auth = format!("{:?}", self.auth);
+        // Discovered from an issuer: keyed on the issuer and on the method
+        // the caller chose ("auto" when the metadata chose), which are known
+        // before the discovery.
+        let auth = match (&self.issuer, self.auth_chosen) {
+            (Some(_), false) => "auto".to_owned(),
+            _ => format!("{:?}", self.auth),
+        };
+        let place = match &self.issuer {
+            Some(issuer) => format!("issuer:{issuer}"),
+            None => self.token_url.clone(),
+        };
         let mut identity = self.key.identity();
         // `@` cannot start a parameter name: no parameter can pose as these.
         let mut fields: Vec<(&str, &str)> = vec![
-            ("@token_url", &self.token_url),
+            ("@token_url", &place),
             ("@client_id", &self.client_id),
             ("@auth", &auth),
             ("@scope", self.scope.as_deref().unwrap_or("")),
             ("@client", &identity),
-            ("@aud", self.assertion_audience()),
+            ("@aud", self.assertion_audience.as_deref().unwrap_or("")),
             (
                 "@dpop",
                 self.dpop.as_ref().map_or("", |d| d.key.thumbprint()),
@@ -692,6 +894,25 @@ impl fmt::Debug for Credentials {
             .field("allow_http", &self.allow_http)
             .finish()
     }
+}
+
+/// What discovers credentials named by an issuer: [`discover_and_configure`].
+type Discover = fn(&Credentials, &dyn Transport) -> Result<Credentials>;
+
+/// Discovers the token endpoint from the issuer the credentials name
+/// (same timeout and size cap as their token requests), then configures
+/// them from the metadata.
+fn discover_and_configure(creds: &Credentials, transport: &dyn Transport) -> Result<Credentials> {
+    let issuer = creds.issuer.as_deref().unwrap_or_default();
+    let metadata = crate::Discovery::new(issuer)
+        .with_timeout(creds.timeout)
+        .with_max_response_bytes(creds.max_response_bytes)
+        .fetch_with(transport)?;
+    let mut creds = creds.clone();
+    creds.discover = None;
+    creds
+        .with_token_url(&metadata.token_endpoint_url().url)?
+        .with_metadata(&metadata)
 }
 
 /// Checks a token URL as [`Credentials::new`] does.

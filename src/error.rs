@@ -289,6 +289,15 @@ impl Error {
         self
     }
 
+    /// Whether the error came from fetching server metadata.
+    #[cfg_attr(
+        not(feature = "cli"),
+        allow(dead_code, reason = "the command's exit status")
+    )]
+    pub(crate) fn is_discovery(&self) -> bool {
+        self.inner.phrase.is_some()
+    }
+
     /// The detail text alone, without the kind's phrase.
     pub(crate) fn detail(&self) -> &str {
         &self.inner.detail

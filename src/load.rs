@@ -63,7 +63,7 @@ impl Credentials {
     /// unknown; or the values fail [`Credentials::new`].
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Credentials> {
         let path = path.as_ref();
-        Settings::from_file(path)?.build(&|field| missing_in(path, field))
+        discover_now(Settings::from_file(path)?.build(&|field| missing_in(path, field))?)
     }
 
     /// As [`from_json_file`](Credentials::from_json_file), with
@@ -79,9 +79,11 @@ impl Credentials {
             token_url: Some(Setting::new(token_url.to_owned(), "the token URL given")),
             ..Settings::default()
         };
-        Settings::from_file(path)?
-            .over(fallback)
-            .build(&|field| missing_in(path, field))
+        discover_now(
+            Settings::from_file(path)?
+                .over(fallback)
+                .build(&|field| missing_in(path, field))?,
+        )
     }
 
     /// Loads credentials from the environment:
@@ -121,7 +123,19 @@ fn missing_in(path: &Path, field: Field) -> String {
 
 /// [`Credentials::from_env`] over any lookup, for tests.
 pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Credentials> {
-    Settings::from_lookup(lookup)?.build(&|field| format!("{} is not set", field.variable()))
+    discover_now(
+        Settings::from_lookup(lookup)?
+            .build(&|field| format!("{} is not set", field.variable()))?,
+    )
+}
+
+/// Credentials named by an issuer, discovered now over the built-in
+/// transport (the library's loaders hand out usable credentials).
+fn discover_now(creds: Credentials) -> Result<Credentials> {
+    match creds.discovered(&crate::HttpTransport::new()) {
+        Some(discovered) => discovered,
+        None => Ok(creds),
+    }
 }
 
 /// A required setting, for "missing" messages.
@@ -205,9 +219,11 @@ pub(crate) struct Settings {
     pub(crate) alg: Option<Setting<String>>,
     pub(crate) assertion_audience: Option<Setting<String>>,
     pub(crate) dpop_key: Option<Setting<PathBuf>>,
+    pub(crate) issuer: Option<Setting<String>>,
 }
 
-const FILE_MEMBERS: [&str; 13] = [
+const FILE_MEMBERS: [&str; 14] = [
+    "issuer",
     "dpop_key_file",
     "client_id",
     "client_secret",
@@ -275,6 +291,7 @@ impl Settings {
             alg: self.alg.or(lower.alg),
             assertion_audience: self.assertion_audience.or(lower.assertion_audience),
             dpop_key: self.dpop_key.or(lower.dpop_key),
+            issuer: self.issuer.or(lower.issuer),
         }
     }
 
@@ -319,6 +336,7 @@ impl Settings {
             alg: var("CCTOKEN_ALG")?,
             assertion_audience: var("CCTOKEN_ASSERTION_AUDIENCE")?,
             dpop_key: var("CCTOKEN_DPOP_KEY_FILE")?.map(|s| Setting::new(s.value.into(), s.from)),
+            issuer: var("CCTOKEN_ISSUER")?,
         })
     }
 
@@ -332,9 +350,19 @@ impl Settings {
 
     /// The credentials these layers make. `missing` words the error for a
     /// required setting no layer has.
+    ///
+    /// With an issuer and no token URL, the credentials are still to be
+    /// discovered: the issuer stands in for the token URL until discovery
+    /// (see `discover_now` and the command's cache). With both,
+    /// the token URL must be the one the issuer's metadata names.
     pub(crate) fn build(self, missing: &dyn Fn(Field) -> String) -> Result<Credentials> {
         let need = |s: Option<Setting<String>>, f: Field| s.ok_or_else(|| cred_error(missing(f)));
-        let url = need(self.token_url, Field::TokenUrl)?;
+        let issuer = self.issuer;
+        let url = match (self.token_url, &issuer) {
+            (Some(url), _) => url,
+            (None, Some(issuer)) => Setting::new(issuer.value.clone(), issuer.from.clone()),
+            (None, None) => need(None, Field::TokenUrl)?,
+        };
         check_url(&url.value).map_err(|e| cred_error(format!("{}: {}", url.from, e.detail())))?;
         let id = need(self.client_id, Field::ClientId)?;
         let secret = self
@@ -388,6 +416,9 @@ impl Settings {
         }
         if let Some(dpop) = self.dpop_key {
             creds = creds.with_dpop(PrivateKey::from_pem_file(&dpop.value)?);
+        }
+        if let Some(issuer) = issuer {
+            creds = creds.with_issuer(&issuer.value);
         }
         if let Some(scope) = self.scope {
             creds = creds.with_scope(&scope.value);
@@ -503,6 +534,7 @@ pub(crate) fn parse_json(text: &str, shown: &str, dir: Option<&Path>) -> Result<
         alg: take("alg")?,
         assertion_audience: take("assertion_audience")?,
         dpop_key: path("dpop_key_file")?,
+        issuer: take("issuer")?,
     })
 }
 

@@ -1058,3 +1058,60 @@ fn dpop_key_and_headers_output() {
     check(&o, 3);
     assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
 }
+
+/// Issue 14: `--issuer` instead of `--token-url`: the endpoint and the
+/// method come from the metadata; with `--cache`, a cached run makes no
+/// request at all; metadata for another issuer is exit status 3.
+#[test]
+fn issuer_flag_discovers_and_a_cached_run_makes_no_request() {
+    let server = Server::start(|c| {
+        let line = c.request_line();
+        let base = format!("http://{}", c.header("host").unwrap());
+        if line.starts_with("GET /.well-known/oauth-authorization-server ") {
+            Reply::json(
+                200,
+                &format!(
+                    r#"{{"issuer":"{base}","token_endpoint":"{base}/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic"]}}"#
+                ),
+            )
+        } else if line.starts_with("POST /oauth/token ") && c.header("authorization").is_some() {
+            Reply::token("tok-issuer", 3600)
+        } else {
+            Reply::json(400, r#"{"error":"invalid_request"}"#)
+        }
+    });
+    let dir = TempDir::new("issuercli");
+    let secret = dir.write("secret", SECRET, 0o600);
+    let cache = dir.path().join("token.json");
+    let issuer = server.url("");
+    let args = |issuer: &str| {
+        vec![
+            "--issuer".to_owned(),
+            issuer.to_owned(),
+            "--client-id".into(),
+            "cli-id".into(),
+            "--client-secret-file".into(),
+            secret.to_str().unwrap().into(),
+            "--cache".into(),
+            cache.to_str().unwrap().into(),
+        ]
+    };
+    let run_with = |issuer: &str| {
+        let a = args(issuer);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        cctoken(&refs).output().unwrap()
+    };
+    let o = run_with(&issuer);
+    check(&o, 0);
+    assert_eq!(stdout(&o), "tok-issuer\n");
+    assert_eq!(server.count(), 2, "metadata, then the token");
+    let o = run_with(&issuer);
+    check(&o, 0);
+    assert_eq!(stdout(&o), "tok-issuer\n");
+    assert_eq!(server.count(), 2, "a cached run makes no request at all");
+    // Asked for another issuer (one byte more), the metadata does not fit.
+    let o = run_with(&format!("{issuer}/"));
+    check(&o, 3);
+    assert!(stderr(&o).contains("issuer"), "{}", stderr(&o));
+    assert_eq!(server.count(), 3, "only the metadata request");
+}
