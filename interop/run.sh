@@ -118,6 +118,13 @@ say "oidc-provider $oidc_version, $versions"
 say "building the Rust suite (interop/Cargo.toml: cctoken with https-os-roots only)"
 timeout "$test_timeout" cargo test --manifest-path "$here/Cargo.toml" --quiet --tests --no-run ||
     die "building the interop suite (interop/Cargo.toml) failed"
+# The command, for the `--issuer` cases (HTTPS through SSL_CERT_FILE, as the
+# suite's own build).
+say "building the cctoken command (features cli, https-os-roots)"
+timeout "$test_timeout" cargo build --manifest-path "$here/../Cargo.toml" --quiet \
+    --no-default-features --features cli,https-os-roots --bin cctoken --target-dir "$here/target/cli" ||
+    die "building the cctoken command failed"
+export CCTOKEN_INTEROP_CLI="$here/target/cli/debug/cctoken"
 
 # --- certificates --------------------------------------------------------------------
 rm -rf "$work"

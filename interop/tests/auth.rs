@@ -1,7 +1,8 @@
 //! cctoken's key-based client authentication against oidc-provider and
 //! Authlib (issue 12: RFC 7523 `private_key_jwt`, `client_secret_jwt`, and
 //! client assertions from a file) and DPoP (issue 13: RFC 9449, with and
-//! without server nonces), over HTTP and HTTPS. Run by
+//! without server nonces) and discovery from the issuer (issue 14: RFC
+//! 8414, the command's `--issuer`), over HTTP and HTTPS. Run by
 //! `bash interop/run.sh` with `--ignored`.
 
 use cctoken::{ClientAuth, Credentials, ErrorKind, PrivateKey, Result, Token};
@@ -47,6 +48,10 @@ fn issued(s: &Server, scheme: Scheme, case: &str, creds: &Credentials) -> Token 
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(info["client_id"], creds.client_id(), "{}: {case}", s.key);
     token
+}
+
+fn key_of(role: &str, alg: &str) -> PrivateKey {
+    key(role, alg)
 }
 
 fn key(role: &str, alg: &str) -> PrivateKey {
@@ -206,8 +211,132 @@ fn dpop_key(name: &str) -> PrivateKey {
     PrivateKey::from_pem_file(config().key_file(name)).unwrap()
 }
 
+/// The issuers a server serves metadata for over `scheme`: its listener's
+/// base URL, and (Authlib) the same with a path (RFC 8414 §3.1).
+fn issuers(s: &Server, scheme: Scheme) -> Vec<String> {
+    let mut out = vec![s.issuer(scheme.name()).to_owned()];
+    out.extend(s.path_issuer(scheme.name()).map(str::to_owned));
+    out
+}
+
 mod cases {
     use super::*;
+
+    /// Discovery from the issuer, then a token with the method cctoken
+    /// chooses from the metadata: a secret (`client_secret_post`, listed by
+    /// every server here) and, where the server offers it, a key.
+    pub fn discovery(key: &str, scheme: Scheme) {
+        let s = server(key);
+        for issuer in issuers(s, scheme) {
+            let metadata = cctoken::ServerMetadata::discover(&issuer)
+                .unwrap_or_else(|e| panic!("{key}: discover {issuer}: {e}"));
+            assert_eq!(metadata.issuer(), issuer);
+            record(
+                s,
+                scheme.name(),
+                &format!("discovery {issuer}"),
+                &format!(
+                    "token_endpoint {} methods {:?}",
+                    metadata.token_endpoint(),
+                    metadata.token_endpoint_auth_methods()
+                ),
+            );
+            let post = config().client("post");
+            let creds = Credentials::new(metadata.token_endpoint(), &post.id, &post.secret)
+                .unwrap()
+                .with_metadata(&metadata)
+                .unwrap()
+                .with_timeout(TIMEOUT);
+            assert_eq!(
+                creds.auth(),
+                ClientAuth::RequestBody,
+                "{key}: client_secret_post is listed"
+            );
+            issued(
+                s,
+                scheme,
+                &format!("discovered {issuer}, client_secret_post"),
+                &creds,
+            );
+            if metadata
+                .token_endpoint_auth_methods()
+                .iter()
+                .any(|m| m == "private_key_jwt")
+            {
+                let jwt = config().client("jwt_es256");
+                let creds = Credentials::with_private_key(
+                    metadata.token_endpoint(),
+                    &jwt.id,
+                    key_of("jwt_es256", "ES256"),
+                )
+                .unwrap()
+                .with_metadata(&metadata)
+                .unwrap()
+                .with_timeout(TIMEOUT);
+                issued(
+                    s,
+                    scheme,
+                    &format!("discovered {issuer}, private_key_jwt"),
+                    &creds,
+                );
+            }
+        }
+    }
+
+    /// The command with `--issuer`: discovery, the chosen method, a token;
+    /// a one-byte different issuer is exit status 3 with a one-line reason.
+    pub fn command_issuer(key: &str, scheme: Scheme) {
+        let s = server(key);
+        let Some(cli) = std::env::var_os("CCTOKEN_INTEROP_CLI") else {
+            panic!("CCTOKEN_INTEROP_CLI is not set: run bash interop/run.sh");
+        };
+        let post = config().client("post");
+        let dir = work_dir(&format!("cli-{key}-{}", scheme.name()));
+        let secret = dir.join("secret");
+        write_600(&secret, &post.secret);
+        let run = |issuer: &str| {
+            std::process::Command::new(&cli)
+                .args([
+                    "--issuer",
+                    issuer,
+                    "--client-id",
+                    &post.id,
+                    "--client-secret-file",
+                ])
+                .arg(&secret)
+                .args(["--timeout", "10"])
+                .output()
+                .unwrap()
+        };
+        for issuer in issuers(s, scheme) {
+            let o = run(&issuer);
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            record(
+                s,
+                scheme.name(),
+                &format!("cctoken --issuer {issuer}"),
+                &format!("exit {:?} {stderr}", o.status.code()),
+            );
+            assert_eq!(o.status.code(), Some(0), "{key}: {issuer}: {stderr}");
+            let token = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+            let (status, body) = s.get("/resource", Some(&token));
+            assert_eq!(status, 200, "{key}: the command's token: {body}");
+        }
+        // DOT echoes any issuer it is asked for: no mismatch to see there.
+        if key != "dot" {
+            let other = format!("{}/", s.issuer(scheme.name()));
+            let o = run(&other);
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            record(
+                s,
+                scheme.name(),
+                &format!("cctoken --issuer {other}"),
+                &format!("exit {:?} {stderr}", o.status.code()),
+            );
+            assert_eq!(o.status.code(), Some(3), "{key}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        }
+    }
 
     /// oidc-provider issues DPoP-bound tokens; its resource accepts one
     /// with a proof from the token's key and refuses one from another key.
@@ -397,6 +526,41 @@ macro_rules! server_suite {
 
 server_suite!(oidc_provider, "oidc_provider");
 server_suite!(authlib, "authlib");
+
+macro_rules! discovery_suite {
+    ($module:ident, $server:literal) => {
+        mod $module {
+            use super::*;
+            #[test]
+            #[ignore = "needs the servers: bash interop/run.sh"]
+            fn discovery_http() {
+                cases::discovery($server, Scheme::Http)
+            }
+            #[test]
+            #[ignore = "needs the servers: bash interop/run.sh"]
+            fn discovery_https() {
+                cases::discovery($server, Scheme::Https)
+            }
+            #[test]
+            #[ignore = "needs the servers: bash interop/run.sh"]
+            fn command_issuer_http() {
+                cases::command_issuer($server, Scheme::Http)
+            }
+            #[test]
+            #[ignore = "needs the servers: bash interop/run.sh"]
+            fn command_issuer_https() {
+                cases::command_issuer($server, Scheme::Https)
+            }
+        }
+    };
+}
+
+mod discovery {
+    use super::*;
+    discovery_suite!(oidc_provider, "oidc_provider");
+    discovery_suite!(authlib, "authlib");
+    discovery_suite!(dot, "dot");
+}
 
 mod dpop {
     use super::*;
