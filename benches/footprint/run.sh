@@ -132,6 +132,7 @@ build() {
         ;;
     fetch) what=(--example fetch) ;;
     fetch_jwt) what=(--example fetch_jwt) ;;
+    fetch_dpop) what=(--example fetch_dpop) ;;
     baseline) manifest=(--manifest-path "$BASE") ;;
     esac
     echo "--- build $prog $target $config"
@@ -143,6 +144,7 @@ build() {
     cctoken) out=$dir/size/cctoken ;;
     fetch) out=$dir/size/examples/fetch ;;
     fetch_jwt) out=$dir/size/examples/fetch_jwt ;;
+    fetch_dpop) out=$dir/size/examples/fetch_dpop ;;
     baseline) out=$dir/size/footprint-baseline ;;
     esac
     cp "$out" "$BIN/$prog.$target.$config" || die "no binary at $out"
@@ -156,8 +158,9 @@ build() {
 echo "--- host: $(env -u RUSTC "$HOST_CARGO" -V) / $(env -u RUSTC rustc -V 2>/dev/null)"
 echo "--- aarch64, armv7: $(/usr/bin/cargo -V) / $(/usr/bin/rustc -V)"
 PROGS=(cctoken fetch baseline)
-# Measured for size only: the one-shot fetch with private_key_jwt (ES256).
-SIZE_ONLY=(fetch_jwt)
+# Measured for size only: the one-shot fetch with private_key_jwt (ES256),
+# and with a secret and DPoP (ES256).
+SIZE_ONLY=(fetch_jwt fetch_dpop)
 for target in x86_64 "${CROSS[@]}"; do
     for prog in "${PROGS[@]}" "${SIZE_ONLY[@]}"; do
         build $prog $target default
@@ -290,6 +293,10 @@ for target in ("x86_64", "aarch64", "armv7"):
         print(f"{'fetch_jwt':10} {target:8} {j[0]:>10} {j[0] - b[0]:>+17} {j[2]:>10} {j[2] - b[1]:>+11}   {j[0] - f[0]:>+9} {j[2] - f[2]:>+8}")
         check(j[0] - f[0] <= 24 * 1024, f"examples/fetch_jwt.rs, {target}: {j[0] - f[0]:+d} bytes vs fetch (target <= +24576)")
         check(j[1] == f[1], f"examples/fetch_jwt.rs, {target}: {j[1] - f[1]:+d} crates vs fetch (target +0)")
+    d = sizes.get(("fetch_dpop", target, "default"))
+    if d:
+        print(f"{'fetch_dpop':10} {target:8} {d[0]:>10} {d[0] - b[0]:>+17} {d[2]:>10} {d[2] - b[1]:>+11}   {d[0] - f[0]:>+9} {d[2] - f[2]:>+8}")
+        check(d[1] == f[1], f"examples/fetch_dpop.rs, {target}: {d[1] - f[1]:+d} crates vs fetch (target +0)")
 for prog, name in TOOLS:
     for target in ("x86_64", "aarch64", "armv7"):
         c, b = sizes[(prog, target, "default")], sizes[("baseline", target, "default")]
