@@ -357,13 +357,42 @@ fn parse(text: &str, shown: &str) -> Result<PrivateKey> {
     PrivateKey::new(KeyPair::load(der, container, shown)?, shown)
 }
 
-/// PEM labels as `` `A`, `B` ``, each cut short and escaped.
+/// PEM labels as `` `A`, `B` ``: the labels RFC 7468 and common tools
+/// write, as they are; any other as "an unknown label", so that nothing of
+/// a damaged file (where key material could sit on a BEGIN line) comes back
+/// in a message.
 fn shown_labels(labels: &[&str]) -> String {
+    const KNOWN: [&str; 18] = [
+        "CERTIFICATE",
+        "TRUSTED CERTIFICATE",
+        "CERTIFICATE REQUEST",
+        "NEW CERTIFICATE REQUEST",
+        "X509 CRL",
+        "PUBLIC KEY",
+        "RSA PUBLIC KEY",
+        "EC PARAMETERS",
+        "DH PARAMETERS",
+        "PARAMETERS",
+        "PKCS7",
+        "CMS",
+        "ATTRIBUTE CERTIFICATE",
+        "DSA PRIVATE KEY",
+        "OPENSSH PRIVATE KEY",
+        "ENCRYPTED PRIVATE KEY",
+        "SSH2 PUBLIC KEY",
+        "PGP PRIVATE KEY BLOCK",
+    ];
     let mut out = String::new();
     for (i, label) in labels.iter().enumerate() {
-        out.push_str(if i == 0 { "`" } else { ", `" });
-        out.push_str(&crate::error::sanitize(label, 40));
-        out.push('`');
+        out.push_str(if i == 0 { "" } else { ", " });
+        match KNOWN.iter().find(|k| *k == label) {
+            Some(known) => {
+                out.push('`');
+                out.push_str(known);
+                out.push('`');
+            }
+            None => out.push_str("an unknown label"),
+        }
     }
     out
 }

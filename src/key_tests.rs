@@ -253,7 +253,8 @@ mod with_provider {
         pem_openssh: OPENSSH => "OpenSSH private key", "ssh-keygen -p -m PKCS8";
         pem_dsa: "-----BEGIN DSA PRIVATE KEY-----\nAAAA\n-----END DSA PRIVATE KEY-----\n"
             => "found `DSA PRIVATE KEY`, a kind of private key cctoken does not read";
-        pem_label_escaped: "-----BEGIN A\x1b[31mB-----\n" => "found `A\\u{1b}[31mB`, not a private key";
+        pem_label_unknown_not_quoted: "-----BEGIN A\x1b[31mB-----\n" => "found an unknown label, not a private key";
+        pem_label_with_key_material_not_quoted: "-----BEGIN MHcCAQEEIBYmzXh5JkCq7N8m9oxwSLgqJ-----\n" => "found an unknown label";
         pem_two_keys: format!("{P256_PKCS8}{RSA_PKCS8}") => "found 2 private keys";
         pem_bad_base64: P256_PKCS8.replacen("MIGH", "M!GH", 1) => "malformed PEM";
         pem_no_end_line: P256_PKCS8.replace("-----END PRIVATE KEY-----", "") => "malformed PEM";
@@ -272,6 +273,25 @@ mod with_provider {
         // (aws-lc-rs refuses it on loading).
         regression_fuzz_rsa_key_loads_but_cannot_sign: FUZZ_RSA_CANNOT_SIGN
             => "private key", "cannot";
+    }
+
+    /// Fuzz regression (the `jose` target, 2026-12-01): a damaged file
+    /// whose BEGIN lines held base64 had it quoted back as PEM labels.
+    /// Only known labels are named now.
+    #[test]
+    fn regression_fuzz_pem_labels_quoted_key_material() {
+        let input = include_bytes!("../fuzz/corpus/seed/jose-crash-pem-label-echo");
+        let text = String::from_utf8_lossy(&input[1..]);
+        let e = PrivateKey::from_pem(&text).unwrap_err();
+        let shown = e.to_string();
+        for line in text.lines().filter(|l| {
+            l.len() >= 24
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        }) {
+            assert!(!shown.contains(line), "{shown}");
+        }
+        assert!(shown.contains("unknown label"), "{shown}");
     }
 
     #[cfg(not(feature = "aws-lc-rs"))]
