@@ -243,19 +243,16 @@ fn parse(text: &str, credentials: &Credentials, clock: &dyn Clock) -> Option<Tok
         .duration_since(now)
         .ok()?
         .min(crate::token::MAX_LIFETIME);
-    let token = Token::new(
+    // The fingerprint holds the DPoP key's thumbprint: a token found here
+    // was bound to this very key.
+    Some(Token::new(
         access_token.to_owned(),
         object.string("scope").map(str::to_owned),
         Vec::new(),
         Some(left),
         (clock.now(), now),
-    );
-    // The fingerprint holds the DPoP key's thumbprint: a token found here
-    // was bound to this very key.
-    Some(match credentials.dpop_key() {
-        Some(key) => token.bound_to(key.clone()),
-        None => token,
-    })
+        credentials.dpop_key().cloned(),
+    ))
 }
 
 #[cfg(test)]

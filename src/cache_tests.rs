@@ -47,6 +47,7 @@ fn token(life: u64) -> Token {
         vec![],
         Some(Duration::from_secs(life)),
         (Instant::now(), SystemTime::now()),
+        None,
     )
 }
 
@@ -333,6 +334,7 @@ fn forget_removes_only_the_same_token() {
         vec![],
         None,
         (Instant::now(), SystemTime::now()),
+        None,
     );
     cache.forget(&other);
     assert!(path.exists());

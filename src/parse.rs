@@ -463,12 +463,16 @@ fn token(
             Some((k.clone(), v))
         })
         .collect();
-    let token = Token::new(access_token.clone(), scope, extras, lifetime, issued);
     // A Bearer answer to a DPoP request stays unbound: `dpop.rs` refuses it.
-    Ok(match dpop.filter(|_| bound) {
-        Some(key) => token.bound_to(key.clone()),
-        None => token,
-    })
+    let key = dpop.filter(|_| bound).cloned();
+    Ok(Token::new(
+        access_token.clone(),
+        scope,
+        extras,
+        lifetime,
+        issued,
+        key,
+    ))
 }
 
 /// `expires_in` (RFC 6749 §5.1): a number, or a string of decimal digits

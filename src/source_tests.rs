@@ -47,6 +47,7 @@ fn cached_refresh_point() {
             vec![],
             life.map(Duration::from_secs),
             (Instant::now(), std::time::SystemTime::now()),
+            None,
         )
     };
     let c = Cached::new(token(Some(300)), &config).unwrap();

@@ -148,6 +148,7 @@ impl Token {
         extras: Vec<(String, String)>,
         lifetime: Option<Duration>,
         issued: (Instant, SystemTime),
+        dpop: Option<PrivateKey>,
     ) -> Token {
         Token {
             inner: Arc::new(Inner {
@@ -158,7 +159,7 @@ impl Token {
                 lifetime,
                 issued_at: issued.0,
                 issued_wall: issued.1,
-                dpop: None,
+                dpop,
             }),
         }
     }
@@ -295,12 +296,6 @@ impl Token {
         crate::jws::dpop_proof(key, method, url, iat, nonce, Some(self.access_token()))
     }
 
-    /// The token bound to `key` (its response said `token_type` `DPoP`).
-    pub(crate) fn bound_to(mut self, key: PrivateKey) -> Token {
-        Arc::make_mut(&mut self.inner).dpop = Some(key);
-        self
-    }
-
     /// Another scalar member of the response by name, such as `created_at`,
     /// `expires_on`, `instance_url`: strings as they were, numbers and
     /// booleans as JSON text. Arrays, objects and `null` are not kept, nor
@@ -421,6 +416,7 @@ mod tests {
             vec![],
             lifetime.map(Duration::from_secs),
             (clock.now(), clock.wall()),
+            None,
         )
     }
 
