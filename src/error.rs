@@ -137,13 +137,15 @@ impl fmt::Display for ErrorKind {
 /// Neither `Display` nor `Debug` ever contains the client secret, an access
 /// token or a whole response body. What a server says is quoted only after
 /// every secret of the request has been redacted from the *whole* text — as
-/// it is, percent-encoded, JSON- or HTML-escaped (nested up to three
+/// it is, percent-encoded, JSON- or HTML-escaped (nested up to four
 /// levels), and inside an echoed `Authorization: Basic` value — and then
 /// cut to a short excerpt (100 characters of a non-JSON body; 1000 of an
 /// `error_description`) with control characters escaped. A secret shorter
 /// than 8 bytes could not be redacted without mangling ordinary words: with
 /// one, no server text is quoted at all, only the status and the OAuth
-/// error code (itself redacted).
+/// error code when it is a registered one (`invalid_client`, …) or has that
+/// shape and holds no form of the secret; any other code reads
+/// `[withheld: short secret]`.
 #[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,

@@ -2,7 +2,7 @@
 //! never panics, never recurses (miniserde parses with an explicit stack),
 //! and holds at most the parsed body plus the copies kept in the token.
 
-use crate::error::{find, sanitize, Error, ErrorKind, Result};
+use crate::error::{find, Error, ErrorKind, Result};
 use crate::key::PrivateKey;
 use crate::redact::{Redactor, WITHHELD};
 use crate::token::{Token, MAX_LIFETIME};
@@ -380,7 +380,7 @@ fn shape(text: &str) -> Shape {
 
 fn oauth_error(code: &Member, object: &Members, status: u16, redactor: &Redactor) -> Error {
     let code = match code {
-        Member::String(s) if !s.is_empty() => sanitize(&redactor.redact(s), OAUTH_TEXT),
+        Member::String(s) if !s.is_empty() => redactor.code(s, OAUTH_TEXT),
         _ => {
             let kind = if (200..300).contains(&status) {
                 ErrorKind::InvalidResponse

@@ -12,17 +12,20 @@
 //! inside an echoed `Authorization: Basic` value. An echo cut short at the
 //! end of the text is caught once 4 bytes of the secret are there.
 //!
-//! How: the text and each secret are both brought to a normal form — every
-//! escape decoded, again and again, up to four times — and the secret's
-//! normal form is searched for in the text's; a decoded byte remembers the
+//! How: the text and each secret are both decoded — every escape at once,
+//! again and again, up to four times — and every layer of the text is
+//! searched for every layer of the secret; a decoded byte remembers the
 //! span of the original text it came from, and those spans are redacted.
-//! Decoding both sides the same way is what makes mixes work: a secret
+//! Decoding both sides the same way is what makes mixes work (a secret
 //! whose own `%49` stays as it is in an echo that escaped its `\` twice
-//! normalises to the same bytes as the echo.
+//! decodes to the same bytes as the echo), and searching every layer keeps
+//! an escape that ends just past the secret (its trailing `\` before an
+//! echo's closing quote) from hiding it.
 //!
 //! A secret shorter than [`MIN_QUOTED`] bytes would match ordinary words:
 //! with one, no server text is quoted at all, only the status and the
-//! OAuth error code (itself redacted).
+//! OAuth error code when it is a registered one or has that shape and holds
+//! no form of the secret ([`Redactor::code`]).
 
 use crate::error::sanitize;
 
@@ -33,14 +36,37 @@ const REDACTED: &str = "[redacted]";
 /// Shown in place of server text when quoting is off.
 pub(crate) const WITHHELD: &str = "[withheld: short secret]";
 
+/// OAuth error codes registered with IANA for the token endpoint and
+/// bearer or DPoP use (RFC 6749 §5.2, RFC 6750 §3.1, RFC 8707, RFC 9449),
+/// and the rate-limit codes vendors send (Auth0's `too_many_requests`).
+const REGISTERED: [&str; 17] = [
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "access_denied",
+    "server_error",
+    "temporarily_unavailable",
+    "invalid_token",
+    "insufficient_scope",
+    "invalid_target",
+    "invalid_dpop_proof",
+    "use_dpop_nonce",
+    "too_many_requests",
+    "slow_down",
+    "unsupported_token_type",
+];
+
 /// Times a text is decoded, at most.
 const LAYERS: usize = 4;
 
 /// The secrets of one request, and whether server text may be quoted.
 pub(crate) struct Redactor {
-    /// The normal forms of the secrets and of the values that carry them
-    /// (Basic credentials).
-    needles: Vec<Vec<u8>>,
+    /// Every layer of each secret and of each value that carries one
+    /// (Basic credentials): as it is, decoded once, twice, ….
+    needles: Vec<Vec<Vec<u8>>>,
     quote: bool,
 }
 
@@ -64,9 +90,8 @@ impl Redactor {
     /// Adds a value that carries a secret (a Basic credential), without
     /// the length rule.
     pub(crate) fn literal(mut self, value: &str) -> Redactor {
-        let needle = normal(value.as_bytes()).bytes;
-        if !needle.is_empty() {
-            self.needles.push(needle);
+        if !value.is_empty() {
+            self.needles.push(layers(value.as_bytes()));
         }
         self
     }
@@ -86,28 +111,56 @@ impl Redactor {
         sanitize(&self.redact(text), max)
     }
 
-    /// `text` with every secret redacted, in any of the forms above, even
-    /// when quoting is off (for an OAuth error code).
+    /// An OAuth error code from a server, for an error. With quoting on:
+    /// redacted and sanitised as any server text. With quoting off (a
+    /// short secret, which would match ordinary words): a registered code
+    /// as it is, even if the secret happens to be part of it (`in` of
+    /// `invalid_client`: a fixed word leaks nothing, and callers match on
+    /// it); another code of the same shape (lower-case ASCII letters,
+    /// digits and `_`, at most 64) as it is when it holds no form of the
+    /// secret; anything else [`WITHHELD`].
+    pub(crate) fn code(&self, code: &str, max: usize) -> String {
+        if self.quote {
+            return sanitize(&self.redact(code), max);
+        }
+        let shaped = (1..=64).contains(&code.len())
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if REGISTERED.contains(&code) || (shaped && self.redact(code) == code) {
+            code.to_owned()
+        } else {
+            WITHHELD.to_owned()
+        }
+    }
+
+    /// `text` with every secret redacted, in any of the forms above.
+    ///
+    /// Every layer of the text (as it is, decoded once, twice, …) is
+    /// searched for every layer of each secret: an escape that ends just
+    /// after a secret (its trailing `\\` before an echo's closing `"`, its
+    /// trailing `%4` before a `1`) then still leaves the secret whole in
+    /// one of them.
     pub(crate) fn redact(&self, text: &str) -> String {
         let bytes = text.as_bytes();
-        let view = normal(bytes);
+        if self.needles.is_empty() {
+            return text.to_owned();
+        }
         let mut hidden = vec![false; bytes.len()];
-        for needle in &self.needles {
-            let mut i = 0;
-            while i < view.bytes.len() {
-                let rest = &view.bytes[i..];
-                let end = if rest.starts_with(needle) {
-                    i + needle.len()
-                } else if rest.len() >= 4 && needle.starts_with(rest) {
-                    // An echo the server cut short, at the very end.
-                    view.bytes.len()
-                } else {
-                    i += 1;
-                    continue;
-                };
-                let (from, to) = (view.spans[i].0, view.spans[end - 1].1);
-                hidden[from..to].fill(true);
-                i = end;
+        let mut view = View {
+            bytes: bytes.to_vec(),
+            spans: (0..bytes.len() as u32).map(|i| (i, i + 1)).collect(),
+        };
+        for layer in 0..=LAYERS {
+            for needle in self.needles.iter().flatten() {
+                view.hide(needle, &mut hidden);
+            }
+            if layer == LAYERS {
+                break;
+            }
+            match view.decoded() {
+                Some(next) => crate::secret::zero_bytes(std::mem::replace(&mut view, next).bytes),
+                None => break,
             }
         }
         crate::secret::zero_bytes(view.bytes);
@@ -126,52 +179,98 @@ impl Redactor {
 
 impl Drop for Redactor {
     fn drop(&mut self) {
-        for needle in self.needles.drain(..) {
+        for needle in self.needles.drain(..).flatten() {
             crate::secret::zero_bytes(needle);
         }
     }
 }
 
-/// A decoded text: its bytes, and for each byte the span of the original
-/// text it stands for.
+/// A text, decoded some number of times: its bytes, and for each byte the
+/// span of the original text it stands for (offsets fit `u32`: texts are
+/// capped far below 4 GiB).
 struct View {
     bytes: Vec<u8>,
-    spans: Vec<(usize, usize)>,
+    spans: Vec<(u32, u32)>,
 }
 
-/// `text` with its escapes decoded, again and again, up to [`LAYERS`]
-/// times or until nothing changes.
-fn normal(text: &[u8]) -> View {
-    let mut view = View {
-        bytes: text.to_vec(),
-        spans: (0..text.len()).map(|i| (i, i + 1)).collect(),
-    };
-    for _ in 0..LAYERS {
-        let mut next = View {
-            bytes: Vec::with_capacity(view.bytes.len()),
-            spans: Vec::with_capacity(view.bytes.len()),
-        };
+impl View {
+    /// Marks in `hidden` the original text under every occurrence of
+    /// `needle`, whole, or — at the very end, once 4 bytes of it are
+    /// there — cut short (an echo the server truncated).
+    fn hide(&self, needle: &[u8], hidden: &mut [bool]) {
         let mut i = 0;
+        while i < self.bytes.len() {
+            let rest = &self.bytes[i..];
+            let end = if rest.starts_with(needle) {
+                i + needle.len()
+            } else if rest.len() >= 4 && needle.starts_with(rest) {
+                self.bytes.len()
+            } else {
+                i += 1;
+                continue;
+            };
+            let (from, to) = (self.spans[i].0 as usize, self.spans[end - 1].1 as usize);
+            hidden[from..to].fill(true);
+            i = end;
+        }
+    }
+
+    /// The view with every escape decoded once, or `None` when it has none.
+    fn decoded(&self) -> Option<View> {
+        let mut next = View {
+            bytes: Vec::with_capacity(self.bytes.len()),
+            spans: Vec::with_capacity(self.bytes.len()),
+        };
+        let (mut i, mut any) = (0, false);
         let mut buf = [0u8; 4];
-        while i < view.bytes.len() {
-            let (n, used) = decode(&view.bytes, i, &mut buf).unwrap_or_else(|| {
-                buf[0] = view.bytes[i];
-                (1, 1)
-            });
-            let span = (view.spans[i].0, view.spans[i + used - 1].1);
+        while i < self.bytes.len() {
+            let (n, used) = match decode(&self.bytes, i, &mut buf) {
+                Some(d) => {
+                    any = true;
+                    d
+                }
+                None => {
+                    buf[0] = self.bytes[i];
+                    (1, 1)
+                }
+            };
+            let span = (self.spans[i].0, self.spans[i + used - 1].1);
             for &b in &buf[..n] {
                 next.bytes.push(b);
                 next.spans.push(span);
             }
             i += used;
         }
-        let same = next.bytes == view.bytes;
-        crate::secret::zero_bytes(std::mem::replace(&mut view, next).bytes);
-        if same {
-            break;
+        if any {
+            Some(next)
+        } else {
+            crate::secret::zero_bytes(next.bytes);
+            None
         }
     }
-    view
+}
+
+/// Every layer of `value` (as it is, decoded once, twice, … up to
+/// [`LAYERS`] times), without repeats.
+fn layers(value: &[u8]) -> Vec<Vec<u8>> {
+    let mut view = View {
+        bytes: value.to_vec(),
+        spans: (0..value.len() as u32).map(|i| (i, i + 1)).collect(),
+    };
+    let mut out = vec![view.bytes.clone()];
+    for _ in 0..LAYERS {
+        match view.decoded() {
+            Some(next) => {
+                crate::secret::zero_bytes(std::mem::replace(&mut view, next).bytes);
+                if !view.bytes.is_empty() && !out.contains(&view.bytes) {
+                    out.push(view.bytes.clone());
+                }
+            }
+            None => break,
+        }
+    }
+    crate::secret::zero_bytes(view.bytes);
+    out
 }
 
 fn hex_digit(b: u8) -> Option<u32> {

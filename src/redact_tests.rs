@@ -181,3 +181,49 @@ fn hostile_texts_at_the_cap_end() {
         assert!(out.len() <= text.len() + REDACTED.len());
     }
 }
+
+/// Review finding: an escape of the echo that ends just past the secret
+/// (the secret's trailing `\` JSON-escaped before the closing quote) used
+/// to eat the secret's last byte in the decoded text.
+#[test]
+fn escapes_ending_just_past_the_secret() {
+    assert_eq!(
+        gone(r"S3cr3t-Pass\", r#"{"client_secret":"S3cr3t-Pass\\"}"#),
+        r#"{"client_secret":"[redacted]"}"#
+    );
+    assert_eq!(gone("Pa55word%4", "x=Pa55word%41"), "x=[redacted]1");
+    assert_eq!(gone("Pa55word%", "x=Pa55word%41"), "x=[redacted]41");
+    // The HTML-decoded secret (`Pa55word&`) is found in the decoded text,
+    // whose `&` came from the whole entity: the entity's `;` goes with it.
+    assert_eq!(gone("Pa55word&amp", "x=Pa55word&amp;"), "x=[redacted]");
+    // The same, form-encoded then JSON-escaped.
+    assert_eq!(
+        gone(r"S3cr3t-Pass\", r#""client_secret=S3cr3t-Pass%5C""#),
+        r#""client_secret=[redacted]""#
+    );
+}
+
+/// Review finding: with a short secret, the OAuth error code went through
+/// the redaction that short secrets make unreliable: `in` turned
+/// `invalid_client` into `[redacted]valid_client`, and callers matching on
+/// the code missed it. Registered codes are kept as they are; other codes
+/// of that shape only when no form of the secret is in them; the rest is
+/// withheld.
+#[test]
+fn short_secret_keeps_registered_codes_and_withholds_the_rest() {
+    let red = r("in");
+    assert_eq!(red.code("invalid_client", 100), "invalid_client");
+    assert_eq!(red.code("use_dpop_nonce", 100), "use_dpop_nonce");
+    assert_eq!(red.code("consent_required", 100), "consent_required");
+    // A vendor code with the secret in it, or not shaped like a code.
+    assert_eq!(red.code("login_required", 100), WITHHELD);
+    assert_eq!(red.code("Bad Gateway", 100), WITHHELD);
+    let red = r("s3cr3t");
+    assert_eq!(red.code("s3cr3t", 100), WITHHELD);
+    assert_eq!(red.code("s3cr3t_is_wrong", 100), WITHHELD);
+    assert_eq!(red.code("invalid_grant", 100), "invalid_grant");
+    // Quoting on: redacted and sanitised like any server text.
+    let red = r("abcd1234");
+    assert_eq!(red.code("x_abcd1234", 100), "x_[redacted]");
+    assert_eq!(red.code("Bad Gateway", 100), "Bad Gateway");
+}
