@@ -164,15 +164,9 @@ impl Drop for Request {
 
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
+        let headers: Vec<(&str, HeaderValue<'_>)> = self
             .headers()
-            .map(|(k, v)| {
-                if k.eq_ignore_ascii_case("authorization") {
-                    (k, "[redacted]")
-                } else {
-                    (k, v)
-                }
-            })
+            .map(|(k, v)| (k, HeaderValue(k, v)))
             .collect();
         f.debug_struct("Request")
             .field("method", &self.method())
@@ -185,6 +179,34 @@ impl fmt::Debug for Request {
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()
+    }
+}
+
+/// A header value as `Debug` shows it: the value for a few headers that
+/// never carry a credential, `[n bytes]` for every other one
+/// (`Authorization`, `DPoP`, a cookie, whatever a server or a caller's
+/// transport adds).
+struct HeaderValue<'a>(&'a str, &'a str);
+
+impl fmt::Debug for HeaderValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: [&str; 10] = [
+            "accept",
+            "cache-control",
+            "connection",
+            "content-length",
+            "content-type",
+            "date",
+            "retry-after",
+            "server",
+            "transfer-encoding",
+            "user-agent",
+        ];
+        if SHOWN.iter().any(|n| self.0.eq_ignore_ascii_case(n)) {
+            fmt::Debug::fmt(self.1, f)
+        } else {
+            write!(f, "[{} bytes]", self.1.len())
+        }
     }
 }
 
@@ -251,9 +273,13 @@ impl Drop for Response {
 
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, HeaderValue<'_>)> = self
+            .headers()
+            .map(|(k, v)| (k, HeaderValue(k, v)))
+            .collect();
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("headers", &self.headers)
+            .field("headers", &headers)
             .field(
                 "body",
                 &format_args!("[{} bytes redacted]", self.body.len()),

@@ -202,3 +202,55 @@ fn nothing_shown_contains_a_secret() {
         }
     }
 }
+
+/// Review finding: `Request`'s `Debug` masked only `Authorization`, so a
+/// DPoP proof (which names the token's key and, for an API request, the
+/// token's hash) was printed whole, and `Response`'s `Debug` printed every
+/// header a server sent (a `Set-Cookie`, an echo of the request). Only a
+/// short list of harmless headers is shown now; every other value is its
+/// length.
+#[cfg(feature = "https")]
+#[test]
+fn request_and_response_debug_show_only_harmless_header_values() {
+    let key = cctoken::PrivateKey::generate().unwrap();
+    let cr = creds("https://auth.example.com/token").with_dpop(key);
+    let seen = Mutex::new(Vec::new());
+    let _ = cr.fetch_with(&|req: &Request| {
+        let proof = req
+            .headers()
+            .find(|(k, _)| k.eq_ignore_ascii_case("dpop"))
+            .map(|(_, v)| v.to_owned())
+            .expect("a DPoP request carries a proof");
+        seen.lock().unwrap().push((proof, format!("{req:?}")));
+        Ok(Response::new(400, "{}"))
+    });
+    let seen = seen.into_inner().unwrap();
+    assert!(!seen.is_empty());
+    for (proof, shown) in &seen {
+        assert!(!shown.contains(proof.as_str()), "{shown}");
+        assert!(!shown.contains(&proof[..20]), "{shown}");
+        assert!(
+            shown.contains(&format!("(\"dpop\", [{} bytes])", proof.len()))
+                || shown.contains(&format!("(\"DPoP\", [{} bytes])", proof.len())),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("application/x-www-form-urlencoded"),
+            "{shown}"
+        );
+    }
+
+    let resp = Response::new(401, "{}")
+        .with_header("content-type", "application/json")
+        .with_header("set-cookie", format!("session={TOKEN}"))
+        .with_header("x-echo", SECRET)
+        .with_header("Retry-After", "5");
+    let shown = format!("{resp:?}");
+    assert!(!shown.contains(TOKEN) && !shown.contains(SECRET), "{shown}");
+    assert!(shown.contains("application/json"), "{shown}");
+    assert!(shown.contains("\"5\""), "{shown}");
+    assert!(
+        shown.contains(&format!("[{} bytes]", SECRET.len())),
+        "{shown}"
+    );
+}
