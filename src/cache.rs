@@ -41,9 +41,12 @@ pub(crate) struct FileCache {
     path: PathBuf,
 }
 
-/// Holds `<path>.lock` locked until dropped.
+/// Holds `<path>.lock` locked until dropped, and the cache file's path
+/// through the resolved directory: everything done under the lock goes
+/// through it.
 pub(crate) struct CacheLock {
     file: File,
+    path: PathBuf,
 }
 
 impl Drop for CacheLock {
@@ -55,12 +58,6 @@ impl Drop for CacheLock {
 impl FileCache {
     pub(crate) fn new(path: PathBuf) -> FileCache {
         FileCache { path }
-    }
-
-    fn lock_path(&self) -> PathBuf {
-        let mut name = self.path.as_os_str().to_owned();
-        name.push(".lock");
-        PathBuf::from(name)
     }
 
     /// Checks the directory and takes the cross-process lock, waiting at
@@ -76,34 +73,50 @@ impl FileCache {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        files::check_cache_dir(dir, &self.path)?;
-        files::check_cache_path(&self.path)?;
-        let file = files::open_lock_file(&self.lock_path())?;
+        let Some(name) = self.path.file_name() else {
+            return Err(crate::error::Error::config(format!(
+                "token cache {}: not a file name",
+                self.path.display()
+            )));
+        };
+        let path = files::resolve_cache_dir(dir, &self.path)?.join(name);
+        files::check_cache_path(&path)?;
+        let mut lock_path = path.clone().into_os_string();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let file = files::open_lock_file(&lock_path)?;
         let start = clock.now();
         let mut pause = Duration::from_millis(5);
+        let mut asked = Duration::ZERO;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Some(CacheLock { file })),
+                Ok(()) => return Ok(Some(CacheLock { file, path })),
                 Err(std::fs::TryLockError::WouldBlock) => {}
                 Err(std::fs::TryLockError::Error(e)) => {
                     return Err(crate::error::Error::config(format!(
                         "token cache lock {}: {e}",
-                        self.lock_path().display()
+                        lock_path.display()
                     )))
                 }
             }
-            let waited = clock.now().saturating_duration_since(start);
+            // The wait ends when the clock says so, or when the sleeps
+            // asked for add up to `patience`: a `Clock` whose `sleep` does
+            // not move `now` (a frozen test clock) cannot spin for ever.
+            let waited = clock.now().saturating_duration_since(start).max(asked);
             if waited >= patience {
                 return Ok(None);
             }
-            clock.sleep(pause.min(patience - waited));
+            let nap = pause.min(patience - waited);
+            clock.sleep(nap);
+            asked += nap;
             pause = (pause * 2).min(Duration::from_millis(200));
         }
     }
+}
 
+impl CacheLock {
     /// The cached token for `credentials`, if the file holds one that is
-    /// for them and not yet due for refresh by the wall clock. Call with
-    /// the lock held.
+    /// for them and not yet due for refresh by the wall clock.
     ///
     /// # Errors
     ///
@@ -131,7 +144,6 @@ impl FileCache {
     }
 
     /// Removes the cached token if it is `token` (the API refused it).
-    /// Call with the lock held.
     pub(crate) fn forget(&self, token: &Token) {
         let Ok(Some(mut text)) = files::read_cache_file(&self.path) else {
             return;
@@ -147,8 +159,8 @@ impl FileCache {
     }
 
     /// Replaces the file with `token`, due for refresh at `refresh_at` and
-    /// expiring at `expires_at` (wall clock). Call with the lock held,
-    /// after [`load`](FileCache::load) accepted the path. Failure to write
+    /// expiring at `expires_at` (wall clock), after
+    /// [`load`](CacheLock::load) accepted the path. Failure to write
     /// is not an error for the caller: the token is still good, and the
     /// next process fetches again.
     pub(crate) fn store(

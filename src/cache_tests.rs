@@ -54,9 +54,9 @@ fn token(life: u64) -> Token {
 const PATIENCE: Duration = Duration::from_secs(1);
 
 fn store(cache: &FileCache, c: &Credentials, refresh_in: u64, expire_in: u64) {
-    let _lock = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
+    let lock = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
     let now = SystemTime::now();
-    cache.store(
+    lock.store(
         c,
         &token(expire_in),
         now + Duration::from_secs(refresh_in),
@@ -65,8 +65,8 @@ fn store(cache: &FileCache, c: &Credentials, refresh_in: u64, expire_in: u64) {
 }
 
 fn load(cache: &FileCache, c: &Credentials) -> Result<Option<Token>> {
-    let _lock = cache.lock(PATIENCE, &SystemClock)?.unwrap();
-    cache.load(c, &SystemClock)
+    let lock = cache.lock(PATIENCE, &SystemClock)?.unwrap();
+    lock.load(c, &SystemClock)
 }
 
 /// A clock whose sleeps advance it, for bounded waits without waiting.
@@ -336,9 +336,10 @@ fn forget_removes_only_the_same_token() {
         (Instant::now(), SystemTime::now()),
         None,
     );
-    cache.forget(&other);
+    let lock = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
+    lock.forget(&other);
     assert!(path.exists());
-    cache.forget(&token(10));
+    lock.forget(&token(10));
     assert!(!path.exists());
 }
 
@@ -379,4 +380,143 @@ fn planted_cache_file_and_foreign_directory_are_refused_as_root() {
     chown(dir.0.join("token.json.lock"), Some(65534), None).unwrap();
     let e = cache.lock(PATIENCE, &SystemClock).err().unwrap();
     assert!(e.to_string().contains("owned by uid 65534"), "{e}");
+}
+
+/// Review finding: only the cache's own directory was checked, and each
+/// open went through the path as given. A directory above it that others
+/// can write (and is not sticky) lets them rename the private directory
+/// away and put their own in its place between the check and the opens:
+/// refused now, naming that directory.
+#[test]
+fn a_directory_above_the_cache_that_others_can_write_is_refused() {
+    let dir = TempDir::new("above");
+    let private = dir.0.join("private");
+    fs::create_dir(&private).unwrap();
+    set_mode(&private, 0o700);
+    for (mode, needle) in [
+        (0o775, "writable by its group"),
+        (0o757, "writable by others"),
+    ] {
+        set_mode(&dir.0, mode);
+        let e = FileCache::new(private.join("token.json"))
+            .lock(PATIENCE, &SystemClock)
+            .err()
+            .expect("refused");
+        assert_eq!(e.kind(), ErrorKind::Config);
+        let shown = e.to_string();
+        assert!(shown.contains(needle), "{mode:o}: {shown}");
+        assert!(
+            shown.contains(&format!("directory {}, above", dir.0.display())),
+            "{shown}"
+        );
+    }
+    // Sticky and world-writable above (as `/tmp` is): nobody else can
+    // rename what is yours in it.
+    set_mode(&dir.0, 0o1777);
+    assert!(FileCache::new(private.join("token.json"))
+        .lock(PATIENCE, &SystemClock)
+        .unwrap()
+        .is_some());
+    set_mode(&dir.0, 0o700);
+}
+
+/// The directory is resolved once: a cache path through a symbolic link to
+/// a private directory works, and every file of the cache lands in the
+/// resolved directory (the link could be re-pointed after the check).
+#[test]
+fn the_cache_goes_through_the_resolved_directory() {
+    let dir = TempDir::new("resolved");
+    let real = dir.0.join("real");
+    fs::create_dir(&real).unwrap();
+    set_mode(&real, 0o700);
+    let link = dir.0.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let cache = FileCache::new(link.join("token.json"));
+    let lock = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
+    // Re-point the link once the lock is held: the writes still go to the
+    // directory that was checked.
+    let elsewhere = dir.0.join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    set_mode(&elsewhere, 0o700);
+    fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let now = SystemTime::now();
+    lock.store(
+        &creds("read"),
+        &token(3600),
+        now + Duration::from_secs(3000),
+        now + Duration::from_secs(3600),
+    );
+    assert!(real.join("token.json").is_file());
+    assert!(real.join("token.json.lock").is_file());
+    assert!(!elsewhere.join("token.json").exists());
+    assert_eq!(
+        lock.load(&creds("read"), &SystemClock)
+            .unwrap()
+            .map(|t| t.access_token().to_owned()),
+        Some("tok-123".to_owned())
+    );
+}
+
+/// As root: a directory above the cache owned by another user is refused
+/// (its owner could replace the directory below it).
+#[test]
+fn a_directory_above_the_cache_owned_by_another_user_is_refused_as_root() {
+    if !is_root() {
+        eprintln!(
+            "SKIPPED a_directory_above_the_cache_owned_by_another_user_is_refused_as_root: \
+             needs root"
+        );
+        return;
+    }
+    let dir = TempDir::new("aboveowner");
+    let theirs = dir.0.join("theirs");
+    fs::create_dir(&theirs).unwrap();
+    set_mode(&theirs, 0o755);
+    let mine = theirs.join("mine");
+    fs::create_dir(&mine).unwrap();
+    set_mode(&mine, 0o700);
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    let e = FileCache::new(mine.join("token.json"))
+        .lock(PATIENCE, &SystemClock)
+        .err()
+        .expect("refused");
+    let shown = e.to_string();
+    assert!(shown.contains("owned by uid 65534"), "{shown}");
+    assert!(shown.contains("above"), "{shown}");
+}
+
+/// A clock whose `sleep` does not move `now` (frozen): waiting for a held
+/// lock still ends once the sleeps asked for add up to the patience.
+struct FrozenClock {
+    base: Instant,
+    asked: Mutex<Duration>,
+}
+
+impl Clock for FrozenClock {
+    fn now(&self) -> Instant {
+        self.base
+    }
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
+    fn sleep(&self, d: Duration) {
+        *self.asked.lock().unwrap() += d;
+    }
+}
+
+#[test]
+fn lock_wait_ends_with_a_frozen_clock() {
+    let dir = TempDir::new("frozen");
+    let cache = FileCache::new(dir.0.join("token.json"));
+    let _held = cache.lock(PATIENCE, &SystemClock).unwrap().unwrap();
+    let clock = FrozenClock {
+        base: Instant::now(),
+        asked: Mutex::new(Duration::ZERO),
+    };
+    assert!(cache
+        .lock(Duration::from_secs(30), &clock)
+        .unwrap()
+        .is_none());
+    assert_eq!(*clock.asked.lock().unwrap(), Duration::from_secs(30));
 }

@@ -11,10 +11,16 @@
 //! - symbolic links are followed only for files the user names (credentials,
 //!   secret, key and assertion files), never for the token cache, its lock
 //!   file or its temporary files (new files are made with `O_EXCL`; an
-//!   existing one is `lstat`ed before and `fstat`ed after opening, and must
-//!   be the same regular file both times);
-//! - the cache's directory must be owned by the effective user or by root
-//!   and not writable by group or others (sticky or not);
+//!   existing one is opened with `O_NOFOLLOW` where the Linux architecture's
+//!   value is known, and everywhere `lstat`ed before and `fstat`ed after
+//!   opening: it must be the same regular file both times);
+//! - the cache's directory is resolved once (`realpath`), and every file of
+//!   the cache is opened through that resolved path; the directory must be
+//!   owned by the effective user or by root and not writable by group or
+//!   others (sticky or not), and so must every directory above it, except
+//!   that those may be sticky and world-writable (`/tmp` above a private
+//!   directory of yours): otherwise someone else could rename a directory
+//!   on the way and put their own in its place;
 //! - nothing at the cache path that cctoken did not write is replaced.
 //!
 //! The effective user id has no safe std call; it is read as the owner of a
@@ -130,6 +136,33 @@ fn check_private(
 /// 0o4000 on the Linux architectures listed; elsewhere the checks made
 /// before opening are what keeps a FIFO out).
 fn open_options() -> OpenOptions {
+    open_options_with(0)
+}
+
+/// `O_NOFOLLOW` on the Linux architectures whose value std cannot name:
+/// `0o400000` on x86, x86-64, RISC-V, s390x and LoongArch, `0o100000` on
+/// ARM, AArch64 and POWER (the kernel's `fcntl.h` of each). Elsewhere 0,
+/// and the `lstat`/`fstat` comparison alone refuses a link.
+const O_NOFOLLOW: i32 = if cfg!(any(
+    target_arch = "arm",
+    target_arch = "aarch64",
+    target_arch = "powerpc64"
+)) {
+    0o100000
+} else if cfg!(any(
+    target_arch = "x86",
+    target_arch = "x86_64",
+    target_arch = "riscv64",
+    target_arch = "s390x",
+    target_arch = "loongarch64"
+)) {
+    0o400000
+} else {
+    0
+};
+
+/// As [`open_options`], with `extra` flags added where the flags are set.
+fn open_options_with(extra: i32) -> OpenOptions {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(all(
@@ -146,8 +179,21 @@ fn open_options() -> OpenOptions {
     ))]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(0o4000);
+        options.custom_flags(0o4000 | extra);
     }
+    #[cfg(not(all(
+        target_os = "linux",
+        any(
+            target_arch = "x86",
+            target_arch = "x86_64",
+            target_arch = "arm",
+            target_arch = "aarch64",
+            target_arch = "riscv64",
+            target_arch = "powerpc64",
+            target_arch = "s390x"
+        )
+    )))]
+    let _ = extra;
     options
 }
 
@@ -204,14 +250,23 @@ fn read_capped(reader: impl Read, shown: &str) -> std::result::Result<String, St
     })
 }
 
-/// Checks the directory that holds the token cache: owned by the effective
-/// user or root, not writable by group or others. Checked on the opened
-/// directory.
-pub(crate) fn check_cache_dir(dir: &Path, cache: &Path) -> Result<()> {
+/// Resolves the directory that holds the token cache (`realpath`: every
+/// symbolic link on the way followed, once) and checks it and every
+/// directory above it. The cache's files are then opened through the
+/// resolved path only, so nothing can swap a directory on the way between
+/// this check and those opens.
+///
+/// The directory itself must be owned by the effective user or root and
+/// not writable by group or others; each directory above it must be owned
+/// by the effective user or root and not writable by group or others
+/// unless it is sticky (`/tmp`: nobody else can rename what is yours in
+/// it).
+pub(crate) fn resolve_cache_dir(dir: &Path, cache: &Path) -> Result<PathBuf> {
     let (shown, cache) = (dir.display(), cache.display());
-    let opened = File::open(dir).and_then(|d| d.metadata());
-    let meta =
-        opened.map_err(|e| cache_error(format!("token cache {cache}: directory {shown}: {e}")))?;
+    let resolved = fs::canonicalize(dir)
+        .map_err(|e| cache_error(format!("token cache {cache}: directory {shown}: {e}")))?;
+    let meta = fs::metadata(&resolved)
+        .map_err(|e| cache_error(format!("token cache {cache}: directory {shown}: {e}")))?;
     if !meta.is_dir() {
         return Err(cache_error(format!(
             "token cache {cache}: {shown} is not a directory"
@@ -245,8 +300,39 @@ pub(crate) fn check_cache_dir(dir: &Path, cache: &Path) -> Result<()> {
                 }
             )));
         }
+        for above in resolved.ancestors().skip(1) {
+            let meta = fs::metadata(above).map_err(|e| {
+                cache_error(format!(
+                    "token cache {cache}: directory {}: {e}",
+                    above.display()
+                ))
+            })?;
+            let (owner, mode) = (meta.uid(), meta.mode() & 0o7777);
+            let above = above.display();
+            if owner != uid && owner != 0 {
+                return Err(cache_error(format!(
+                    "token cache {cache}: directory {above}, above {shown}, is owned by uid \
+                     {owner}, not by you (uid {uid}) or root, so its owner could put another \
+                     directory in place of yours; keep the cache under directories you or \
+                     root own"
+                )));
+            }
+            if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+                return Err(cache_error(format!(
+                    "token cache {cache}: directory {above}, above {shown}, is writable by {} \
+                     (mode {mode:04o}) and not sticky, so others could rename a directory in \
+                     it and put theirs in its place; run `chmod go-w {above}` or keep the \
+                     cache elsewhere",
+                    if mode & 0o002 != 0 {
+                        "others"
+                    } else {
+                        "its group"
+                    }
+                )));
+            }
+        }
     }
-    Ok(())
+    Ok(resolved)
 }
 
 /// Refuses, before anything is created beside it, a cache path that holds
@@ -299,7 +385,7 @@ fn open_existing(path: &Path, shown: &str, write: bool) -> Result<File> {
     if !before.is_file() {
         return Err(refuse(kind_of(&before)));
     }
-    let file = open_options()
+    let file = open_options_with(O_NOFOLLOW)
         .write(write)
         .open(path)
         .map_err(|e| cache_error(format!("{shown}: cannot open: {e}")))?;

@@ -361,6 +361,12 @@ impl TokenSource {
     /// - a directory not owned by you or root, or writable by group or
     ///   others — sticky or not, so `/tmp` is refused: anyone could plant
     ///   or swap a token there;
+    /// - a directory above it not owned by you or root, or writable by
+    ///   group or others without the sticky bit (`/tmp` above a private
+    ///   directory of yours is fine): someone could rename your directory
+    ///   away and put theirs in its place. The directory is resolved once
+    ///   (symbolic links on the way followed) and every file of the cache
+    ///   is opened through the resolved path;
     /// - a cache or lock file that is a symbolic link (never followed), not
     ///   owned by you or root, or accessible by group or others;
     /// - anything at `path` that cctoken did not write — your secret file
@@ -635,8 +641,8 @@ impl TokenSource {
         }
         let s = &*self.shared;
         if let Some(cache) = &s.config.cache {
-            if let Ok(Some(_lock)) = cache.lock(s.credentials.timeout(), &*s.clock) {
-                cache.forget(token);
+            if let Ok(Some(lock)) = cache.lock(s.credentials.timeout(), &*s.clock) {
+                lock.forget(token);
             }
         }
     }
@@ -655,6 +661,10 @@ impl Fetcher<'_> {
     /// A new token: from the file cache when another process stored a
     /// fresh one, else fetched (and stored).
     fn obtain(&self) -> Result<Token> {
+        // Before the cache: credentials that could not make a request (an
+        // http URL to another host, a client id Basic cannot carry) are an
+        // error even when a token for them is cached.
+        self.credentials.validate()?;
         let Some(cache) = &self.config.cache else {
             return self.fetch_with_retry();
         };
@@ -669,13 +679,13 @@ impl Fetcher<'_> {
                  token is worthless without it; load the key from a file, or drop the file cache",
             ));
         }
-        let Some(_lock) = cache.lock(self.credentials.timeout(), self.clock)? else {
+        let Some(lock) = cache.lock(self.credentials.timeout(), self.clock)? else {
             // Another process held the lock for a whole request timeout
             // (stuck, or a slow endpoint): fetch without the cache rather
             // than wait longer.
             return self.fetch_with_retry();
         };
-        let cached = cache.load(self.credentials, self.clock)?;
+        let cached = lock.load(self.credentials, self.clock)?;
         if let Some(token) = cached.filter(|_| !self.config.ignore_cached) {
             return Ok(token);
         }
@@ -686,7 +696,7 @@ impl Fetcher<'_> {
                 issued.checked_add(cached.refresh_at),
                 issued.checked_add(cached.lifetime),
             ) {
-                cache.store(self.credentials, &token, refresh, expire);
+                lock.store(self.credentials, &token, refresh, expire);
             }
         }
         Ok(token)

@@ -298,3 +298,36 @@ fn item10_unresolvable_host_is_named() {
         "{e}"
     );
 }
+
+/// Review finding: a cached token was served before the credentials were
+/// checked, so credentials that could never make a request (here an
+/// `http://` URL to another host, once allowed and then not) still got the
+/// token another run had cached. They are refused before the cache now.
+#[test]
+fn credentials_are_checked_before_the_file_cache_is_read() {
+    let dir = TempDir::new("validate");
+    let cache = dir.path().join("token.json");
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let transport = move |_: &cctoken::Request| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(cctoken::Response::new(
+            200,
+            r#"{"access_token":"cached-tok","token_type":"Bearer","expires_in":3600}"#,
+        ))
+    };
+    let plain = Credentials::new("http://auth.example.com/token", "id", "the-secret-1").unwrap();
+    let allowed =
+        TokenSource::with_transport(plain.clone().dangerous_allow_http(), transport.clone())
+            .with_file_cache(&cache);
+    assert_eq!(allowed.token().unwrap().access_token(), "cached-tok");
+    assert_eq!(sent.load(Ordering::SeqCst), 1);
+    assert!(cache.exists());
+    let e = TokenSource::with_transport(plain, transport)
+        .with_file_cache(&cache)
+        .token()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+    assert!(e.to_string().contains("http://"), "{e}");
+    assert_eq!(sent.load(Ordering::SeqCst), 1, "nothing sent");
+}
