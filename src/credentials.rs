@@ -133,6 +133,10 @@ pub struct Credentials {
     ///
     /// [`with_metadata`]: Credentials::with_metadata
     issuer: Option<String>,
+    /// Whether the token URL stands for the issuer until discovery replaces
+    /// it (no token URL was given with the issuer); otherwise discovery
+    /// only checks it against the metadata.
+    url_from_issuer: bool,
     /// Whether the caller chose the client authentication (else
     /// [`with_metadata`](Credentials::with_metadata) may choose).
     auth_chosen: bool,
@@ -261,6 +265,7 @@ impl Credentials {
             assertion_audience: None,
             dpop: None,
             issuer: None,
+            url_from_issuer: false,
             auth_chosen: false,
             discover: None,
             scope: None,
@@ -505,11 +510,14 @@ impl Credentials {
         Ok(self)
     }
 
-    /// Credentials whose token URL is still to be discovered from `issuer`
-    /// (which stands in for it until then): the file cache keys on the
-    /// issuer, and [`discovered`](Credentials::discovered) runs discovery.
-    pub(crate) fn with_issuer(mut self, issuer: &str) -> Credentials {
+    /// Credentials still to be discovered from `issuer`: the file cache
+    /// keys on the issuer, and [`discovered`](Credentials::discovered) runs
+    /// discovery. With `url_given`, discovery checks the token URL against
+    /// the metadata (a mismatch is a `Config` error); without, the issuer
+    /// stands in for the token URL until discovery replaces it.
+    pub(crate) fn with_issuer(mut self, issuer: &str, url_given: bool) -> Credentials {
         self.issuer = Some(issuer.to_owned());
+        self.url_from_issuer = !url_given;
         self.discover = Some(discover_and_configure);
         self
     }
@@ -777,8 +785,12 @@ impl Credentials {
             (Some(_), false) => "auto".to_owned(),
             _ => format!("{:?}", self.auth),
         };
+        // A token URL given with the issuer is part of the key too: a token
+        // cached for the discovered endpoint is not served to a run that
+        // names another one (that run discovers, and the check refuses).
         let place = match &self.issuer {
-            Some(issuer) => format!("issuer:{issuer}"),
+            Some(issuer) if self.url_from_issuer => format!("issuer:{issuer}"),
+            Some(issuer) => format!("issuer:{issuer} token_url:{}", self.token_url),
             None => self.token_url.clone(),
         };
         let mut identity = self.key.identity();
@@ -910,9 +922,10 @@ fn discover_and_configure(creds: &Credentials, transport: &dyn Transport) -> Res
         .fetch_with(transport)?;
     let mut creds = creds.clone();
     creds.discover = None;
-    creds
-        .with_token_url(&metadata.token_endpoint_url().url)?
-        .with_metadata(&metadata)
+    if creds.url_from_issuer {
+        creds = creds.with_token_url(&metadata.token_endpoint_url().url)?;
+    }
+    creds.with_metadata(&metadata)
 }
 
 /// Checks a token URL as [`Credentials::new`] does.

@@ -89,7 +89,12 @@ fn fetch_with_nonce(
         let (result, nonce) = creds.exchange(transport, clock);
         let fresh = nonce.is_some_and(|n| dpop.remember(&n));
         match result {
-            Err(e) if fresh && !retried && e.oauth_error() == Some("use_dpop_nonce") => {
+            Err(e)
+                if fresh
+                    && !retried
+                    && e.status() == Some(400)
+                    && e.oauth_error() == Some("use_dpop_nonce") =>
+            {
                 retried = true;
             }
             Ok(token) if token.token_type() != "DPoP" => {

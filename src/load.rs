@@ -25,12 +25,42 @@ impl Credentials {
     ///  "encoding": "form", "auth": "body"}
     /// ```
     ///
-    /// `client_id`, `client_secret` and `token_url` are required; `scope`,
-    /// `audience`, `encoding` (`form`, `json`, `multipart`) and `auth`
-    /// (`body`, `basic`, `basic-unencoded`) are optional. Other members are
-    /// refused, so that a misspelt name is not silently ignored. When the
+    /// Every member is a string; these 14 are known, any other is refused
+    /// so that a misspelt name is not silently ignored:
+    ///
+    /// | member | |
+    /// |---|---|
+    /// | `client_id` | required |
+    /// | `token_url` | required, unless `issuer` is given |
+    /// | `issuer` | the issuer instead of (or as well as) `token_url`: see below |
+    /// | `client_secret` | exactly one of these four: the secret, |
+    /// | `private_key_file` | or a PEM private key (`private_key_jwt`; [`PrivateKey::from_pem_file`]), |
+    /// | `client_assertion_file` | or a file of client assertions written elsewhere ([`Credentials::with_client_assertion_file`]) |
+    /// | `key_id` | with `private_key_file`: the key's `kid` |
+    /// | `alg` | with `private_key_file`: `ES256`, `ES384`, `RS256`, `PS256` or `EdDSA` (default: from the key) |
+    /// | `assertion_audience` | the `aud` of client assertions (default: the token URL) |
+    /// | `dpop_key_file` | a PEM key: tokens are DPoP-bound to it ([`Credentials::with_dpop`]) |
+    /// | `scope` | optional |
+    /// | `audience` | optional, sent as the `audience` parameter |
+    /// | `encoding` | `form` (default), `json` or `multipart` |
+    /// | `auth` | `body`, `basic`, `basic-unencoded`, `client-secret-jwt` or `private-key-jwt` (see [`ClientAuth`]) |
+    ///
+    /// A relative path in a `…_file` member is taken from the file's own
+    /// directory. Key, assertion and DPoP key files follow the same file
+    /// rules as the credentials file (an assertion file may also be owned
+    /// by root and readable by all, as Kubernetes mounts them). When the
     /// program knows the URL and the file does not carry it, use
     /// [`from_json_file_with_url`](Credentials::from_json_file_with_url).
+    ///
+    /// **With an `issuer`**, this function runs discovery at once
+    /// ([`ServerMetadata::discover`](crate::ServerMetadata::discover) over
+    /// the built-in [`HttpTransport`](crate::HttpTransport), with the
+    /// credentials' timeout and size cap, sending no credentials) and
+    /// configures the credentials from the metadata
+    /// ([`with_metadata`](Credentials::with_metadata)): the token URL is
+    /// the discovered token endpoint, or, when `token_url` is given too,
+    /// is checked against it; the client authentication is chosen from
+    /// the server's list unless `auth` is given.
     ///
     /// The file follows OpenSSH's rules for key files, checked on the
     /// opened file: a regular file (a symbolic link to one is followed),
@@ -60,7 +90,13 @@ impl Credentials {
     /// [`ErrorKind::Credentials`] naming the file and the problem: the file
     /// cannot be read, is larger than 64 KiB, breaks the rules above, is not
     /// a JSON object, or a member is missing, empty, of the wrong type or
-    /// unknown; or the values fail [`Credentials::new`].
+    /// unknown, or more than one of the four proofs is given; or the values
+    /// fail [`Credentials::new`]. A key file's errors are
+    /// [`PrivateKey::from_pem_file`]'s. With an `issuer`, discovery's
+    /// errors ([`ServerMetadata::discover`](crate::ServerMetadata::discover):
+    /// the transport's, [`ErrorKind::InvalidResponse`] for metadata that
+    /// names another issuer) and [`with_metadata`](Credentials::with_metadata)'s
+    /// ([`ErrorKind::Config`]: another token endpoint, no method that fits).
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Credentials> {
         let path = path.as_ref();
         discover_now(Settings::from_file(path)?.build(&|field| missing_in(path, field))?)
@@ -90,20 +126,33 @@ impl Credentials {
     ///
     /// | variable | |
     /// |---|---|
-    /// | `CCTOKEN_TOKEN_URL` | required |
     /// | `CCTOKEN_CLIENT_ID` | required |
-    /// | `CCTOKEN_CLIENT_SECRET` | the secret, or: |
-    /// | `CCTOKEN_CLIENT_SECRET_FILE` | a file holding it (a UTF-8 byte-order mark and one trailing newline are dropped; same file rules as [`from_json_file`](Credentials::from_json_file)) |
+    /// | `CCTOKEN_TOKEN_URL` | required, unless `CCTOKEN_ISSUER` is set |
+    /// | `CCTOKEN_ISSUER` | the issuer: discovery, as for `issuer` in [`from_json_file`](Credentials::from_json_file) |
+    /// | `CCTOKEN_CLIENT_SECRET` | exactly one of these four: the secret, |
+    /// | `CCTOKEN_CLIENT_SECRET_FILE` | or a file holding it (a UTF-8 byte-order mark and one trailing newline are dropped; same file rules as [`from_json_file`](Credentials::from_json_file)), |
+    /// | `CCTOKEN_PRIVATE_KEY_FILE` | or a PEM private key (`private_key_jwt`), |
+    /// | `CCTOKEN_CLIENT_ASSERTION_FILE` | or a file of client assertions written elsewhere |
+    /// | `CCTOKEN_KEY_ID` | with a key file: the key's `kid` |
+    /// | `CCTOKEN_ALG` | with a key file: `ES256`, `ES384`, `RS256`, `PS256` or `EdDSA` |
+    /// | `CCTOKEN_ASSERTION_AUDIENCE` | the `aud` of client assertions (default: the token URL) |
+    /// | `CCTOKEN_DPOP_KEY_FILE` | a PEM key: tokens are DPoP-bound to it |
     /// | `CCTOKEN_SCOPE` | optional |
     /// | `CCTOKEN_AUDIENCE` | optional, sent as `audience` |
     ///
-    /// An empty variable counts as unset. This is the only place cctoken
-    /// reads the environment for credentials.
+    /// The body encoding and the client authentication have no variable
+    /// (the command's `--encoding` and `--auth` flags, or a credentials
+    /// file, set them); with `CCTOKEN_ISSUER` the authentication is chosen
+    /// from the server's metadata. An empty variable counts as unset. This
+    /// is the only place cctoken reads the environment for credentials.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Credentials`] naming the variable: missing, not UTF-8,
-    /// both secret variables set, an unusable value or secret file.
+    /// more than one of the four proofs set, an unusable value, secret or
+    /// key file. With `CCTOKEN_ISSUER`, discovery's and
+    /// [`with_metadata`](Credentials::with_metadata)'s errors, as for
+    /// [`from_json_file`](Credentials::from_json_file).
     pub fn from_env() -> Result<Credentials> {
         from_lookup(|name| std::env::var_os(name))
     }
@@ -358,6 +407,7 @@ impl Settings {
     pub(crate) fn build(self, missing: &dyn Fn(Field) -> String) -> Result<Credentials> {
         let need = |s: Option<Setting<String>>, f: Field| s.ok_or_else(|| cred_error(missing(f)));
         let issuer = self.issuer;
+        let url_given = self.token_url.is_some();
         let url = match (self.token_url, &issuer) {
             (Some(url), _) => url,
             (None, Some(issuer)) => Setting::new(issuer.value.clone(), issuer.from.clone()),
@@ -418,7 +468,7 @@ impl Settings {
             creds = creds.with_dpop(PrivateKey::from_pem_file(&dpop.value)?);
         }
         if let Some(issuer) = issuer {
-            creds = creds.with_issuer(&issuer.value);
+            creds = creds.with_issuer(&issuer.value, url_given);
         }
         if let Some(scope) = self.scope {
             creds = creds.with_scope(&scope.value);
@@ -439,19 +489,19 @@ impl Settings {
 /// The secret in a secret file's text: a UTF-8 byte-order mark at the
 /// start and one trailing newline (LF or CRLF) are not part of it.
 fn read_secret(mut text: String, shown: &str) -> Result<Secret> {
-    if text.starts_with('\u{feff}') {
-        text.drain(..3);
+    let mut secret = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if let Some(rest) = secret.strip_suffix('\n') {
+        secret = rest.strip_suffix('\r').unwrap_or(rest);
     }
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    if text.is_empty() {
+    // Copied out, and the file's text zeroed whole: trimming in place
+    // (`drain`) would leave the secret's last bytes behind in the buffer's
+    // spare capacity, never zeroed.
+    let secret = secret.to_owned();
+    zero_string(&mut text);
+    if secret.is_empty() {
         return Err(cred_error(format!("{shown}: the secret is empty")));
     }
-    Ok(Secret::new(text))
+    Ok(Secret::new(secret))
 }
 
 /// The settings in the text of a `creds.json`; `shown` names the file in

@@ -179,8 +179,11 @@ impl Token {
         self.inner.access_token.expose()
     }
 
-    /// The token type: always `"Bearer"`. A response with another type
-    /// (`mac`, `DPoP`, …) is refused; one without a type is taken as Bearer.
+    /// The token type: `"Bearer"`, or `"DPoP"` for a token bound to a DPoP
+    /// key ([`Credentials::with_dpop`](crate::Credentials::with_dpop)). A
+    /// response with another type (`mac`, …), or `DPoP` when no DPoP proof
+    /// was sent, is refused; one without a type is taken as Bearer (and
+    /// refused when DPoP was asked for: the server ignored the proof).
     pub fn token_type(&self) -> &str {
         if self.inner.dpop.is_some() {
             "DPoP"

@@ -1114,4 +1114,14 @@ fn issuer_flag_discovers_and_a_cached_run_makes_no_request() {
     check(&o, 3);
     assert!(stderr(&o).contains("issuer"), "{}", stderr(&o));
     assert_eq!(server.count(), 3, "only the metadata request");
+    // A token URL given with the issuer is part of the cache's key and is
+    // checked against the metadata: another one is not served the cached
+    // token, and is refused (exit 3) after the metadata request.
+    let mut a = args(&issuer);
+    a.extend(["--token-url".to_owned(), server.url("/other/token")]);
+    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+    let o = cctoken(&refs).output().unwrap();
+    check(&o, 3);
+    assert!(stderr(&o).contains("/other/token"), "{}", stderr(&o));
+    assert_eq!(server.count(), 4, "the metadata request, no token request");
 }

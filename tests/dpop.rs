@@ -187,6 +187,24 @@ fn a_second_use_dpop_nonce_is_an_error_not_a_loop() {
         Some("use_dpop_nonce")
     );
     assert_eq!(bare.count(), 1);
+    // Review finding: only a 400 is the nonce protocol (RFC 9449 §8). A
+    // 401 (or any other status) that says `use_dpop_nonce` is a refusal to
+    // report, not to answer with a second token request.
+    let other = Server::start(|_| {
+        Reply::http(
+            401,
+            "application/json",
+            &[("DPoP-Nonce", "nonce-x")],
+            br#"{"error":"use_dpop_nonce"}"#,
+        )
+    });
+    let creds = Credentials::new(&other.url("/token"), "c", "secret-long-enough")
+        .unwrap()
+        .with_dpop(PrivateKey::generate().unwrap());
+    let e = creds.fetch().unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    assert_eq!(e.oauth_error(), Some("use_dpop_nonce"));
+    assert_eq!(other.count(), 1, "no retry for a 401");
 }
 
 #[test]

@@ -178,3 +178,32 @@ fn a_credentials_file_may_name_the_issuer_instead_of_the_token_url() {
     let e = Credentials::from_json_file(&wrong).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{e}");
 }
+
+/// Review finding: with both an issuer and a token URL, discovery used to
+/// replace the token URL with the discovered one, so a token URL that the
+/// metadata does not name was silently ignored. It is checked now: the one
+/// the metadata names works, another is a `Config` error naming both.
+#[test]
+fn a_token_url_given_with_the_issuer_is_checked_not_replaced() {
+    let server = issuer_server();
+    let dir = TempDir::new("issuerurl");
+    let write = |name: &str, url: &str| {
+        dir.write(
+            name,
+            &format!(
+                r#"{{"client_id":"c","client_secret":"{SECRET}","issuer":"{}","token_url":"{url}"}}"#,
+                server.url("")
+            ),
+            0o600,
+        )
+    };
+    let right = write("right.json", &server.url("/oauth/token"));
+    let creds = Credentials::from_json_file(&right).unwrap();
+    assert_eq!(creds.token_url(), server.url("/oauth/token"));
+    assert_eq!(creds.fetch().unwrap().access_token(), "issued");
+    let other = write("other.json", &server.url("/other/token"));
+    let e = Credentials::from_json_file(&other).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+    assert!(e.to_string().contains("/other/token"), "{e}");
+    assert!(e.to_string().contains("/oauth/token"), "{e}");
+}
