@@ -5,30 +5,7 @@ use std::fs;
 use std::sync::Mutex;
 use std::time::Instant;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let p =
-            std::env::temp_dir().join(format!("cctoken-cache-{tag}-{}-{n}", std::process::id()));
-        fs::create_dir_all(&p).unwrap();
-        set_mode(&p, 0o700);
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-}
+use crate::test_dirs::{set_mode, TempDir};
 
 fn is_root() -> bool {
     crate::files::effective_uid().unwrap() == 0

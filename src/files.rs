@@ -132,23 +132,20 @@ fn check_private(
     Ok(())
 }
 
-/// Read-only open options that never block on a FIFO (`O_NONBLOCK`,
-/// 0o4000 on the Linux architectures listed; elsewhere the checks made
-/// before opening are what keeps a FIFO out).
-fn open_options() -> OpenOptions {
-    open_options_with(0)
-}
-
-/// `O_NOFOLLOW` on the Linux architectures whose value std cannot name:
-/// `0o400000` on x86, x86-64, RISC-V, s390x and LoongArch, `0o100000` on
-/// ARM, AArch64 and POWER (the kernel's `fcntl.h` of each). Elsewhere 0,
-/// and the `lstat`/`fstat` comparison alone refuses a link.
-const O_NOFOLLOW: i32 = if cfg!(any(
+/// `O_NONBLOCK` and `O_NOFOLLOW` on the Linux architectures whose values
+/// std cannot name (the kernel's `fcntl.h` of each): `O_NONBLOCK` is
+/// `0o4000` on all of them, `O_NOFOLLOW` `0o100000` on ARM, AArch64 and
+/// POWER and `0o400000` on x86, x86-64, RISC-V, s390x and LoongArch.
+/// Elsewhere `None`: the checks made before opening keep a FIFO out, and
+/// the `lstat`/`fstat` comparison alone refuses a link.
+const OPEN_FLAGS: Option<(i32, i32)> = if !cfg!(target_os = "linux") {
+    None
+} else if cfg!(any(
     target_arch = "arm",
     target_arch = "aarch64",
     target_arch = "powerpc64"
 )) {
-    0o100000
+    Some((0o4000, 0o100000))
 } else if cfg!(any(
     target_arch = "x86",
     target_arch = "x86_64",
@@ -156,44 +153,24 @@ const O_NOFOLLOW: i32 = if cfg!(any(
     target_arch = "s390x",
     target_arch = "loongarch64"
 )) {
-    0o400000
+    Some((0o4000, 0o400000))
 } else {
-    0
+    None
 };
 
-/// As [`open_options`], with `extra` flags added where the flags are set.
-fn open_options_with(extra: i32) -> OpenOptions {
+/// Read-only open options that never block on a FIFO (`O_NONBLOCK`) and,
+/// with `nofollow`, refuse a symbolic link at the last component
+/// (`O_NOFOLLOW`), where [`OPEN_FLAGS`] knows the values.
+fn open_options(nofollow: bool) -> OpenOptions {
     let mut options = OpenOptions::new();
     options.read(true);
-    #[cfg(all(
-        target_os = "linux",
-        any(
-            target_arch = "x86",
-            target_arch = "x86_64",
-            target_arch = "arm",
-            target_arch = "aarch64",
-            target_arch = "riscv64",
-            target_arch = "powerpc64",
-            target_arch = "s390x"
-        )
-    ))]
-    {
+    #[cfg(unix)]
+    if let Some((nonblock, no_follow)) = OPEN_FLAGS {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(0o4000 | extra);
+        options.custom_flags(nonblock | if nofollow { no_follow } else { 0 });
     }
-    #[cfg(not(all(
-        target_os = "linux",
-        any(
-            target_arch = "x86",
-            target_arch = "x86_64",
-            target_arch = "arm",
-            target_arch = "aarch64",
-            target_arch = "riscv64",
-            target_arch = "powerpc64",
-            target_arch = "s390x"
-        )
-    )))]
-    let _ = extra;
+    #[cfg(not(unix))]
+    let _ = (nofollow, OPEN_FLAGS);
     options
 }
 
@@ -213,7 +190,7 @@ pub(crate) fn read_secret_file(path: &Path, sharing: Sharing) -> Result<String> 
             )));
         }
     }
-    let file = open_options()
+    let file = open_options(false)
         .open(path)
         .map_err(|e| cred_error(format!("{shown}: cannot open: {e}")))?;
     let meta = file
@@ -385,7 +362,7 @@ fn open_existing(path: &Path, shown: &str, write: bool) -> Result<File> {
     if !before.is_file() {
         return Err(refuse(kind_of(&before)));
     }
-    let file = open_options_with(O_NOFOLLOW)
+    let file = open_options(true)
         .write(write)
         .open(path)
         .map_err(|e| cache_error(format!("{shown}: cannot open: {e}")))?;

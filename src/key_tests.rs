@@ -305,48 +305,39 @@ mod with_provider {
         );
     }
 
-    /// A private copy of `pem` in a fresh directory, with `mode`.
+    /// A private copy of `pem` in a fresh directory (removed with the
+    /// returned `TempDir`), with `mode`.
     #[cfg(unix)]
-    fn key_file(pem: &str, mode: u32) -> (std::path::PathBuf, std::path::PathBuf) {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!(
-            "cctoken-key-{}-{}",
-            std::process::id(),
-            crate::jws::b64url(&crypto::random::<6>().unwrap())
-        ));
-        std::fs::create_dir(&dir).unwrap();
-        let path = dir.join("key.pem");
-        std::fs::write(&path, pem).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    fn key_file(pem: &str, mode: u32) -> (crate::test_dirs::TempDir, std::path::PathBuf) {
+        let dir = crate::test_dirs::TempDir::new("key");
+        let path = dir.file("key.pem", pem, mode);
         (dir, path)
     }
 
     #[cfg(unix)]
     #[test]
     fn from_pem_file_loads_a_private_file() {
-        let (dir, path) = key_file(RSA_PKCS1, 0o600);
+        let (_dir, path) = key_file(RSA_PKCS1, 0o600);
         let key = PrivateKey::from_pem_file(&path).unwrap();
         assert_eq!(key.algorithm(), "RS256");
         assert_eq!(key.jwk().canonical_json(), JWK_RSA);
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[cfg(unix)]
     #[test]
     fn from_pem_file_refuses_a_readable_file() {
-        let (dir, path) = key_file(P256_PKCS8, 0o644);
+        let (_dir, path) = key_file(P256_PKCS8, 0o644);
         let e = PrivateKey::from_pem_file(&path).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Credentials);
         let text = e.to_string();
         assert!(text.contains(&path.display().to_string()), "{text}");
         assert!(text.contains("chmod 600"), "{text}");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[cfg(unix)]
     #[test]
     fn from_pem_file_names_the_file_in_pem_errors() {
-        let (dir, path) = key_file(P256_ENCRYPTED, 0o600);
+        let (_dir, path) = key_file(P256_ENCRYPTED, 0o600);
         let e = PrivateKey::from_pem_file(&path).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -357,7 +348,6 @@ mod with_provider {
                 path.display()
             )
         );
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -29,6 +29,8 @@ mod secret;
 mod sha256;
 mod source;
 #[cfg(test)]
+mod test_dirs;
+#[cfg(test)]
 mod test_keys;
 mod token;
 mod transport;
