@@ -345,6 +345,15 @@ impl Credentials {
     /// [`Config`](crate::ErrorKind::Config) error at
     /// [`validate`](Credentials::validate)).
     pub fn with_auth(mut self, auth: ClientAuth) -> Credentials {
+        self.set_auth(auth);
+        self.auth_chosen = true;
+        self
+    }
+
+    /// Sets the client authentication (and the assertion maker it needs),
+    /// noting a combination that cannot work; whether the caller chose it
+    /// is the caller's to record.
+    fn set_auth(&mut self, auth: ClientAuth) {
         let secret = matches!(self.key, ClientKey::Secret(_));
         if secret == (auth == ClientAuth::PrivateKeyJwt) {
             self.note_problem(Error::config(if secret {
@@ -358,15 +367,13 @@ impl Credentials {
             self.assertion = Some(client_auth::with_secret);
             let len = self.key.secret().map_or(0, str::len);
             if len < crate::jws::MIN_HS256_SECRET {
-                self.note_problem(Error::config(format!(
+                self.note_problem(Error::config(
                     "ClientSecretJwt needs a client secret of at least 32 bytes (RFC 7518 §3.2); \
-                     this one has {len}"
-                )));
+                     this one is shorter",
+                ));
             }
         }
         self.auth = auth;
-        self.auth_chosen = true;
-        self
     }
 
     /// Checks these credentials against the server's metadata (RFC 8414,
@@ -416,8 +423,8 @@ impl Credentials {
     /// not fit: another token URL, no listed method for this kind of
     /// credentials, an unlisted method or algorithm.
     pub fn with_metadata(mut self, metadata: &crate::ServerMetadata) -> Result<Credentials> {
-        let endpoint = &metadata.token_endpoint_url().url;
-        if *endpoint != self.token_url {
+        let endpoint = metadata.token_endpoint_url();
+        if endpoint != self.token_url {
             return Err(Error::config(format!(
                 "the token URL `{}` is not the server's token endpoint `{endpoint}` (from the \
                  metadata of `{}`)",
@@ -463,8 +470,7 @@ impl Credentials {
                     }
                 )));
             };
-            self = self.with_auth(choice);
-            self.auth_chosen = false;
+            self.set_auth(choice);
         } else if listed && !has(name(self.auth)) {
             return Err(Error::config(format!(
                 "the server ({}) does not list `{}` among its client authentication methods ({})",
@@ -923,7 +929,7 @@ fn discover_and_configure(creds: &Credentials, transport: &dyn Transport) -> Res
     let mut creds = creds.clone();
     creds.discover = None;
     if creds.url_from_issuer {
-        creds = creds.with_token_url(&metadata.token_endpoint_url().url)?;
+        creds = creds.with_token_url(metadata.token_endpoint_url())?;
     }
     creds.with_metadata(&metadata)
 }

@@ -164,26 +164,14 @@ impl Discovery {
             at(e, url)
         };
         let body = response.body();
-        let cap = self.max_response_bytes;
-        if body.len() > cap {
-            return Err(fail(Error::new(
-                ErrorKind::ResponseTooLarge,
-                format!("body of {} bytes exceeds the {cap}-byte cap", body.len()),
-            )));
-        }
-        if matches!(status, 301 | 302 | 303 | 307 | 308) {
-            let detail = match response.header("location") {
-                Some(to) => format!("to `{}`, not followed", Redactor::none().quote(to, QUOTED)),
-                None => "not followed".to_owned(),
-            };
-            return Err(fail(Error::new(ErrorKind::Redirect, detail)));
-        }
+        crate::parse::size_and_redirect(response, self.max_response_bytes, &Redactor::none())
+            .map_err(fail)?;
         if !(200..300).contains(&status) {
             let detail = if body.is_empty() {
                 "empty body".to_owned()
             } else {
                 let text = String::from_utf8_lossy(body);
-                format!("body starts `{}`", Redactor::none().quote(&text, EXCERPT))
+                format!("body starts `{}`", sanitize(&text, EXCERPT))
             };
             return Err(fail(Error::new(ErrorKind::Http, detail)));
         }
@@ -310,23 +298,15 @@ fn at(e: Error, url: &str) -> Error {
 pub struct ServerMetadata {
     issuer: String,
     token_endpoint: String,
-    endpoint: TokenEndpoint,
+    /// `token_endpoint` normalised as [`Credentials`](crate::Credentials)
+    /// holds a token URL (scheme in lower case, `/` before a bare `?query`).
+    token_endpoint_url: String,
     auth_methods: Vec<String>,
     auth_methods_listed: bool,
     dpop_algs: Vec<String>,
     signing_algs: Vec<String>,
     extras: Vec<(String, String)>,
     document_url: String,
-}
-
-/// The token endpoint as [`Credentials`](crate::Credentials) holds a token
-/// URL: normalised (scheme in lower case, `/` before a bare `?query`), its
-/// host, and whether it is `https://`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TokenEndpoint {
-    pub(crate) url: String,
-    pub(crate) host: String,
-    pub(crate) https: bool,
 }
 
 impl ServerMetadata {
@@ -423,25 +403,17 @@ impl ServerMetadata {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The token endpoint, parsed as [`Credentials`](crate::Credentials)
-    /// parses a token URL.
-    #[allow(dead_code, reason = "for Credentials::with_metadata")]
-    pub(crate) fn token_endpoint_url(&self) -> &TokenEndpoint {
-        &self.endpoint
+    /// The token endpoint, normalised as [`Credentials`](crate::Credentials)
+    /// holds a token URL.
+    pub(crate) fn token_endpoint_url(&self) -> &str {
+        &self.token_endpoint_url
     }
 
     /// Whether the document listed `token_endpoint_auth_methods_supported`
     /// (otherwise [`token_endpoint_auth_methods`](Self::token_endpoint_auth_methods)
     /// is RFC 8414's default).
-    #[allow(dead_code, reason = "for choosing a client authentication method")]
     pub(crate) fn auth_methods_listed(&self) -> bool {
         self.auth_methods_listed
-    }
-
-    /// The URL the document was fetched from (empty when parsed directly).
-    #[allow(dead_code, reason = "for the file cache of the discovered endpoint")]
-    pub(crate) fn document_url(&self) -> &str {
-        &self.document_url
     }
 }
 
@@ -532,7 +504,7 @@ pub(crate) fn from_document(body: &[u8], issuer: &str) -> Result<ServerMetadata>
         None | Some(Member::Null) => return Err(Error::invalid("no `token_endpoint` member")),
         Some(_) => return Err(Error::invalid("`token_endpoint` is not a string")),
     };
-    let shown = || Redactor::none().quote(token_endpoint, QUOTED);
+    let shown = || sanitize(token_endpoint, QUOTED);
     let url = parse_url(token_endpoint).map_err(|e| {
         let why = e.detail().strip_prefix("token URL ").unwrap_or(e.detail());
         Error::invalid(format!("`token_endpoint` `{}` {why}", shown()))
@@ -547,11 +519,7 @@ pub(crate) fn from_document(body: &[u8], issuer: &str) -> Result<ServerMetadata>
     let metadata = ServerMetadata {
         issuer: found.to_owned(),
         token_endpoint: token_endpoint.to_owned(),
-        endpoint: TokenEndpoint {
-            url: url.normalized,
-            host: url.host,
-            https: url.https,
-        },
+        token_endpoint_url: url.normalized,
         auth_methods_listed: listed.is_some(),
         auth_methods: listed.unwrap_or_else(|| vec![DEFAULT_AUTH_METHOD.to_owned()]),
         dpop_algs: names(&object, "dpop_signing_alg_values_supported")?.unwrap_or_default(),
@@ -579,7 +547,7 @@ fn mismatch(found: &str, asked: &str) -> Error {
     };
     Error::invalid(format!(
         "`issuer` is `{}`, not the issuer asked for, `{}` (they must be equal byte for byte, RFC 8414 §3.3){hint}",
-        Redactor::none().quote(found, QUOTED),
+        sanitize(found, QUOTED),
         sanitize(asked, QUOTED),
     ))
 }

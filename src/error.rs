@@ -203,13 +203,20 @@ impl Error {
 
     /// Keeps the `Retry-After` and `Date` headers of `response`, received
     /// at `now` by the wall clock.
-    pub(crate) fn with_retry_after_of(
+    pub(crate) fn with_retry_after_of(self, response: &crate::Response, now: SystemTime) -> Error {
+        self.with_retry_after(|name| response.header(name), now)
+    }
+
+    /// Keeps the `Retry-After` and `Date` headers that `header` finds (by
+    /// lower-case name), received at `now` by the wall clock: for the
+    /// transport's own errors, made before there is a `Response`.
+    pub(crate) fn with_retry_after<'a>(
         mut self,
-        response: &crate::Response,
+        header: impl Fn(&str) -> Option<&'a str>,
         now: SystemTime,
     ) -> Error {
-        if let Some(value) = response.header("retry-after") {
-            let date = response.header("date").map(str::to_owned);
+        if let Some(value) = header("retry-after") {
+            let date = header("date").map(str::to_owned);
             self.inner.retry_after = Some((value.to_owned(), date, now));
         }
         self

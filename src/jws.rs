@@ -293,8 +293,7 @@ pub(crate) fn client_secret_assertion(
     if secret.len() < MIN_HS256_SECRET {
         return Err(Error::config(format!(
             "client_secret_jwt needs a client secret of at least {MIN_HS256_SECRET} bytes \
-             (RFC 7518 §3.2); this one has {}",
-            secret.len()
+             (RFC 7518 §3.2); this one is shorter"
         )));
     }
     let exp = expiry(iat, lifetime)?;

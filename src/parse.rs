@@ -27,6 +27,37 @@ const EXCERPT: usize = 100;
 /// The longest OAuth error text (code, description, URI) kept, in characters.
 const OAUTH_TEXT: usize = 1000;
 
+/// What every response from a server gets checked for first, token
+/// endpoint and metadata alike: a body over `cap` bytes
+/// ([`ErrorKind::ResponseTooLarge`]) and a redirect, never followed
+/// ([`ErrorKind::Redirect`], its `Location` quoted through `redactor`, or
+/// not at all when it carries an `access_token`). The caller adds the
+/// status and `Retry-After`.
+pub(crate) fn size_and_redirect(
+    response: &Response,
+    cap: usize,
+    redactor: &Redactor,
+) -> Result<()> {
+    let body = response.body();
+    if body.len() > cap {
+        return Err(Error::new(
+            ErrorKind::ResponseTooLarge,
+            format!("body of {} bytes exceeds the {cap}-byte cap", body.len()),
+        ));
+    }
+    if matches!(response.status(), 301 | 302 | 303 | 307 | 308) {
+        let detail = match response.header("location") {
+            Some(to) if find(to.as_bytes(), b"access_token").is_some() => {
+                "to a URL that carries an `access_token` (not shown), not followed".to_owned()
+            }
+            Some(to) => format!("to `{}`, not followed", redactor.quote(to, 200)),
+            None => "not followed".to_owned(),
+        };
+        return Err(Error::new(ErrorKind::Redirect, detail));
+    }
+    Ok(())
+}
+
 /// Interprets a token endpoint's response (RFC 6749 §5.1 and §5.2).
 ///
 /// - A body over `cap` bytes: [`ErrorKind::ResponseTooLarge`].
@@ -55,20 +86,7 @@ pub(crate) fn token_response(
             .with_retry_after_of(response, issued.1)
     };
     let body = response.body();
-    if body.len() > cap {
-        return Err(fail(Error::new(
-            ErrorKind::ResponseTooLarge,
-            format!("body of {} bytes exceeds the {cap}-byte cap", body.len()),
-        )));
-    }
-
-    if matches!(status, 301 | 302 | 303 | 307 | 308) {
-        let detail = match response.header("location") {
-            Some(to) => format!("to `{}`, not followed", redactor.quote(to, 200)),
-            None => "not followed".to_owned(),
-        };
-        return Err(fail(Error::new(ErrorKind::Redirect, detail)));
-    }
+    size_and_redirect(response, cap, redactor).map_err(fail)?;
 
     let object = json_object(body, "body");
     if let Ok(object) = &object {

@@ -207,6 +207,22 @@ fn redirect_names_location() {
     assert!(e.to_string().contains("https://elsewhere/token"), "{e}");
 }
 
+/// A redirect whose `Location` carries a token (an implicit-flow style
+/// `#access_token=…`) is not quoted: the token was issued to this client
+/// and no redactor knows it.
+#[test]
+fn redirect_with_a_token_in_its_location_is_not_quoted() {
+    let r = Response::new(302, "").with_header(
+        "Location",
+        "https://app.example/cb#access_token=tok-Zq8xL2mN5vB7&token_type=Bearer",
+    );
+    let e = respond(&r, 1024).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Redirect);
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("tok-Zq8xL2mN5vB7"), "{shown}");
+    assert!(shown.contains("carries an `access_token`"), "{shown}");
+}
+
 fn retry_after(value: &str) -> Option<Duration> {
     // 2015-10-21 07:27:00 UTC, a minute before the dates below.
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_420);

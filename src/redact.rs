@@ -146,11 +146,12 @@ impl Redactor {
         if self.needles.is_empty() {
             return text.to_owned();
         }
-        let mut hidden = vec![false; bytes.len()];
-        let mut view = View {
-            bytes: bytes.to_vec(),
-            spans: (0..bytes.len() as u32).map(|i| (i, i + 1)).collect(),
+        // A text of 4 GiB or more (a transport configured without a cap):
+        // nothing of it is shown.
+        let Some(mut view) = View::new(bytes) else {
+            return REDACTED.to_owned();
         };
+        let mut hidden = vec![false; bytes.len()];
         for layer in 0..=LAYERS {
             for needle in self.needles.iter().flatten() {
                 view.hide(needle, &mut hidden);
@@ -187,13 +188,23 @@ impl Drop for Redactor {
 
 /// A text, decoded some number of times: its bytes, and for each byte the
 /// span of the original text it stands for (offsets fit `u32`: texts are
-/// capped far below 4 GiB).
+/// capped far below 4 GiB, and [`View::new`] refuses a longer one).
 struct View {
     bytes: Vec<u8>,
     spans: Vec<(u32, u32)>,
 }
 
 impl View {
+    /// `text` undecoded, each byte standing for itself; `None` when its
+    /// offsets do not fit `u32` (4 GiB or more).
+    fn new(text: &[u8]) -> Option<View> {
+        let len = u32::try_from(text.len()).ok()?;
+        Some(View {
+            bytes: text.to_vec(),
+            spans: (0..len).map(|i| (i, i + 1)).collect(),
+        })
+    }
+
     /// Marks in `hidden` the original text under every occurrence of
     /// `needle`, whole, or — at the very end, once 4 bytes of it are
     /// there — cut short (an echo the server truncated).
@@ -253,9 +264,8 @@ impl View {
 /// Every layer of `value` (as it is, decoded once, twice, … up to
 /// [`LAYERS`] times), without repeats.
 fn layers(value: &[u8]) -> Vec<Vec<u8>> {
-    let mut view = View {
-        bytes: value.to_vec(),
-        spans: (0..value.len() as u32).map(|i| (i, i + 1)).collect(),
+    let Some(mut view) = View::new(value) else {
+        return vec![value.to_vec()];
     };
     let mut out = vec![view.bytes.clone()];
     for _ in 0..LAYERS {

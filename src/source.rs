@@ -93,11 +93,13 @@ pub struct TokenSource {
 ///
 /// Before retry *n* (1, 2, …) cctoken waits `base × 2ⁿ⁻¹`, capped at `max`,
 /// then scaled by a random factor between ½ and 1 (jitter, so that many
-/// clients do not retry in step). When the server sent `Retry-After` (in
-/// seconds) that wait is used instead; if it is longer than `max`, cctoken
-/// gives up at once and returns the error, whose
-/// [`retry_after`](Error::retry_after) tells the caller. OAuth refusals such
-/// as `invalid_client` are never retried.
+/// clients do not retry in step). When the server sent `Retry-After`
+/// (seconds or an HTTP date) that wait is used instead; if it is longer
+/// than `max`, cctoken gives up at once and returns the error, whose
+/// [`retry_after`](Error::retry_after) tells the caller. While the current
+/// token is still served (a failed refresh inside the margin), the next
+/// refresh waits for the backoff or the server's `Retry-After`, whichever
+/// is longer. OAuth refusals such as `invalid_client` are never retried.
 ///
 /// ```
 /// use cctoken::{Credentials, Retry, TokenSource};
@@ -574,7 +576,13 @@ impl TokenSource {
             Err(e) => match fallback {
                 Some(old) if !old.is_expired_at(&*s.clock) => {
                     let failures = state.cool_down.map_or(1, |(_, _, n)| n.saturating_add(1));
-                    let wait = s.config.retry.backoff(failures);
+                    // The server's `Retry-After`, when longer than the
+                    // backoff: it is still served the old token meanwhile.
+                    let wait = s
+                        .config
+                        .retry
+                        .backoff(failures)
+                        .max(e.retry_after().unwrap_or_default());
                     state.cool_down = Some((s.clock.now(), wait, failures));
                     Some(Ok(old))
                 }

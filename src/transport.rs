@@ -426,21 +426,34 @@ impl Transport for HttpTransport {
         let status = lazy.status_code;
         let headers = std::mem::take(&mut lazy.headers);
         let cap = request.max_response_bytes;
+        // An error about a response carries its status and its
+        // `Retry-After` (a 503 whose body is cut short still says when to
+        // come back).
+        let received = std::time::SystemTime::now();
+        let fail = |e: Error| {
+            e.with_status(status).with_retry_after(
+                |name| {
+                    headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.as_str())
+                },
+                received,
+            )
+        };
         let too_large = || {
-            Error::new(
+            fail(Error::new(
                 ErrorKind::ResponseTooLarge,
                 format!("body exceeds the {cap}-byte cap"),
-            )
-            .with_status(status)
+            ))
         };
         // Interim responses (RFC 9110 §15.2) should be skipped, but minreq
         // returns the 1xx as the answer, with the real one as its "body":
         // refuse it rather than read or show that body.
         if (100..200).contains(&status) {
-            return Err(Error::invalid(format!(
+            return Err(fail(Error::invalid(format!(
                 "interim {status} response; the HTTP library cannot skip interim responses"
-            ))
-            .with_status(status));
+            ))));
         }
         // No body by definition (RFC 9112 §6.3): do not wait for one.
         if matches!(status, 204 | 304) {
@@ -450,8 +463,7 @@ impl Transport for HttpTransport {
                 body: Vec::new(),
             });
         }
-        let declared =
-            declared_length(&headers).map_err(|why| Error::invalid(why).with_status(status))?;
+        let declared = declared_length(&headers).map_err(|why| fail(Error::invalid(why)))?;
         // `usize` is 32 or 64 bits: widen the cap, never narrow the length.
         let cap64 = u64::try_from(cap).unwrap_or(u64::MAX);
         if declared.is_some_and(|n| n > cap64) {
@@ -464,8 +476,8 @@ impl Transport for HttpTransport {
                 .take(cap64.saturating_add(1))
                 .read_to_end(&mut body)
         }))
-        .map_err(|_| minreq_panicked().with_status(status))?
-        .map_err(|e| from_io(e).with_status(status))?;
+        .map_err(|_| fail(minreq_panicked()))?
+        .map_err(|e| fail(from_io(e)))?;
         if body.len() > cap {
             zero_bytes(body);
             return Err(too_large());
@@ -473,19 +485,17 @@ impl Transport for HttpTransport {
         // Chunked trailers land in `lazy.headers`, from the same budget.
         if header_bytes + size_of_headers(&lazy.headers) > MAX_HEADERS {
             zero_bytes(body);
-            return Err(
-                Error::invalid(format!("headers and trailers exceed {MAX_HEADERS} bytes"))
-                    .with_status(status),
-            );
+            return Err(fail(Error::invalid(format!(
+                "headers and trailers exceed {MAX_HEADERS} bytes"
+            ))));
         }
         if let Some(declared) = declared {
             if (body.len() as u64) < declared {
                 let got = body.len();
                 zero_bytes(body);
-                return Err(Error::invalid(format!(
+                return Err(fail(Error::invalid(format!(
                     "body truncated: {got} of {declared} bytes before the connection closed"
-                ))
-                .with_status(status));
+                ))));
             }
         }
         Ok(Response {

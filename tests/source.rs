@@ -210,6 +210,38 @@ fn endpoint_down_inside_margin_serves_old_token_then_fails_after_expiry() {
     assert_eq!(e.kind(), ErrorKind::Connect, "{e}");
 }
 
+/// Review finding: a failed refresh inside the margin waited only its own
+/// backoff before the next attempt, not the server's `Retry-After`.
+#[test]
+fn inside_margin_the_next_refresh_waits_for_retry_after() {
+    let down = Arc::new(AtomicBool::new(false));
+    let server = {
+        let down = down.clone();
+        Server::start(move |_| {
+            if down.load(Ordering::SeqCst) {
+                Reply::http(503, "text/plain", &[("Retry-After", "30")], b"busy")
+            } else {
+                Reply::token("old", 3600)
+            }
+        })
+    };
+    let clock = FakeClock::new();
+    let source = source(&server, &clock).with_retry(Retry::none());
+    source.token().unwrap();
+    down.store(true, Ordering::SeqCst);
+    clock.advance(Duration::from_secs(3550));
+    assert_eq!(fresh(&source, &clock).access_token(), "old");
+    assert_eq!(server.count(), 2, "one refresh attempted");
+    for _ in 0..2 {
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(fresh(&source, &clock).access_token(), "old");
+    }
+    assert_eq!(server.count(), 2, "none during the server's 30 s");
+    clock.advance(Duration::from_secs(11));
+    assert_eq!(fresh(&source, &clock).access_token(), "old");
+    assert_eq!(server.count(), 3, "the next refresh after them");
+}
+
 #[test]
 fn retry_after_429_is_honoured() {
     let n = AtomicUsize::new(0);

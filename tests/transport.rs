@@ -453,3 +453,33 @@ fn a_well_behaved_server_is_asked_once() {
     assert_eq!(server.count(), 1);
     assert_eq!(server.connections(), 1);
 }
+
+/// Review finding: the transport's own errors about a response (a body
+/// over the cap, one cut short) carried the status but dropped
+/// `Retry-After`, so a 503 saying "come back in 7 s" was retried at once.
+#[test]
+fn transport_errors_keep_the_status_and_retry_after() {
+    let big = vec![b'x'; 100];
+    let server =
+        Server::start(move |_| Reply::http(503, "text/plain", &[("Retry-After", "7")], &big));
+    let e = creds(&server.url("/token"))
+        .with_max_response_bytes(16)
+        .fetch()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ResponseTooLarge, "{e}");
+    assert_eq!(e.status(), Some(503));
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+
+    // Cut short: 10 of the 100 bytes declared, then the connection closes.
+    let cut = Server::start(|_| {
+        Reply::Script(Box::new(|conn, _| {
+            let _ = conn.write_all(
+                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 9\r\nContent-Length: 100\r\n\
+                  Connection: close\r\n\r\n0123456789",
+            );
+        }))
+    });
+    let e = creds(&cut.url("/token")).fetch().unwrap_err();
+    assert_eq!(e.status(), Some(503), "{e}");
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(9)), "{e}");
+}
