@@ -15,8 +15,9 @@
 //! Writers take an exclusive lock on `<path>.lock`, waiting at most the
 //! request timeout, around read, fetch and write; the file is replaced
 //! atomically (temporary file with `O_EXCL` and mode 600, then rename). A
-//! cache file of ours that is truncated, for other credentials or due for
-//! refresh is ignored and replaced.
+//! cache file of ours (one that begins `{"cctoken_cache":`) that is
+//! truncated, for other credentials or due for refresh is ignored and
+//! replaced; any other file there, an empty one included, is refused.
 
 use crate::credentials::Credentials;
 use crate::encode::{json_string, random_u64};
@@ -132,11 +133,10 @@ impl CacheLock {
         };
         if !text.starts_with(MAGIC) && !text.starts_with(MAGIC_V1) {
             zero_string(&mut text);
-            return Err(crate::error::Error::config(format!(
-                "token cache {}: exists and is not a token cache file written by cctoken; \
-                 cctoken neither uses nor replaces it: choose another path",
-                self.path.display()
-            )));
+            return Err(files::not_ours(
+                &format!("token cache {}", self.path.display()),
+                "a file that is not a token cache file",
+            ));
         }
         let token = parse(&text, credentials, clock);
         zero_string(&mut text);

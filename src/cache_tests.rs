@@ -189,7 +189,7 @@ fn foreign_files_at_the_cache_path_are_refused_and_kept() {
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(
             e.to_string()
-                .contains("not a token cache file written by cctoken"),
+                .contains("a file that is not a token cache file, which cctoken did not write"),
             "{e}"
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), text, "kept as it was");

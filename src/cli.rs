@@ -41,8 +41,8 @@ CREDENTIALS:
                                                           [CCTOKEN_DPOP_KEY_FILE]
     --credentials PATH         creds.json with client_id and one of client_secret,
                                private_key_file, client_assertion_file, and optionally
-                               token_url, scope, audience, encoding, auth, key_id, alg,
-                               assertion_audience, dpop_key_file (mode 600)
+                               token_url or issuer, scope, audience, encoding, auth,
+                               key_id, alg, assertion_audience, dpop_key_file (mode 600)
     Each setting is taken from the first of: a flag, its CCTOKEN_* variable, the
     --credentials file. A --param NAME replaces every NAME from below it.
     The secret is never accepted on the command line (it would show in `ps`).
@@ -303,6 +303,15 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
                 let (name, val) = v
                     .split_once('=')
                     .ok_or_else(|| format!("--param `{v}` is not NAME=VALUE"))?;
+                // Refused here, not only later by the credentials: a
+                // secret in argv is in `ps` for every user to read.
+                if matches!(name, "client_secret" | "client_assertion") {
+                    return Err(format!(
+                        "--param {name}=… is refused: a secret on the command line is visible \
+                         to other users in `ps`; use --client-secret-file, \
+                         --client-assertion-file, --credentials or the environment"
+                    ));
+                }
                 out.params.push((name.to_owned(), val.to_owned()));
             }
             "--encoding" => {
@@ -518,6 +527,11 @@ mod tests {
         let e = args(&["--client-secret", "x"]).err().unwrap();
         assert!(e.contains("--client-secret-file"), "{e}");
         assert!(args(&["--client-secret=x"]).is_err());
+        for p in ["client_secret=hunter2", "client_assertion=eyJ.x.y"] {
+            let e = args(&["--param", p]).err().unwrap();
+            assert!(e.contains("`ps`"), "{e}");
+            assert!(!e.contains("hunter2") && !e.contains("eyJ"), "{e}");
+        }
     }
 
     #[test]

@@ -325,8 +325,12 @@ impl Credentials {
                     ""
                 }
             )));
+        } else {
+            // Only a usable parameter is kept: a refused one (say
+            // `client_secret`, given by mistake) would otherwise show in
+            // `Debug`, which prints parameter values.
+            self.params.push((name.to_owned(), value.to_owned()));
         }
-        self.params.push((name.to_owned(), value.to_owned()));
         self
     }
 

@@ -68,7 +68,14 @@ fn empty_id_or_secret() {
 
 #[test]
 fn reserved_params_are_refused() {
-    for name in ["grant_type", "client_id", "client_secret", "scope"] {
+    for name in [
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "scope",
+        "client_assertion",
+        "client_assertion_type",
+    ] {
         let c = Credentials::new("https://a/t", "id", "s")
             .unwrap()
             .with_param(name, "x");
@@ -76,6 +83,25 @@ fn reserved_params_are_refused() {
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.to_string().contains(name), "{e}");
     }
+}
+
+/// Review finding: a refused parameter was kept, and `Debug` prints
+/// parameter values: `with_param("client_secret", …)` given by mistake
+/// showed the secret.
+#[test]
+fn refused_params_are_not_kept_for_debug() {
+    let c = Credentials::new("https://a/t", "id", "s")
+        .unwrap()
+        .with_param("client_secret", "hunter2hunter2")
+        .with_param("bad name", "hunter3hunter3")
+        .with_param("audience", "https://api");
+    let shown = format!("{c:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("hunter3"),
+        "{shown}"
+    );
+    assert!(shown.contains("https://api"), "{shown}");
+    assert!(c.validate().is_err());
 }
 
 #[test]

@@ -7,7 +7,11 @@
 //! the check and the read:
 //!
 //! - a file read for a secret must be a regular file owned by the effective
-//!   user or by root, with no permission bit for group or others;
+//!   user or by root, with no permission bit for group or others — except
+//!   a client assertion file, which may also be owned by root and readable
+//!   by all but writable by nobody else (`Sharing::RootReadOnly`: how
+//!   Kubernetes mounts projected service-account tokens; an assertion is
+//!   short-lived and bound to its audience, unlike a secret or a key);
 //! - symbolic links are followed only for files the user names (credentials,
 //!   secret, key and assertion files), never for the token cache, its lock
 //!   file or its temporary files (new files are made with `O_EXCL`; an
@@ -90,8 +94,8 @@ pub(crate) enum Sharing {
     RootReadOnly,
 }
 
-/// Checks owner and mode of an opened secret file: `what` and `shown` name
-/// it in errors.
+/// Checks owner and mode of an opened secret file, as `sharing` allows;
+/// `shown` names it in errors.
 #[cfg(unix)]
 fn check_private(
     meta: &Metadata,
@@ -132,13 +136,24 @@ fn check_private(
     Ok(())
 }
 
-/// `O_NONBLOCK` and `O_NOFOLLOW` on the Linux architectures whose values
-/// std cannot name (the kernel's `fcntl.h` of each): `O_NONBLOCK` is
-/// `0o4000` on all of them, `O_NOFOLLOW` `0o100000` on ARM, AArch64 and
-/// POWER and `0o400000` on x86, x86-64, RISC-V, s390x and LoongArch.
-/// Elsewhere `None`: the checks made before opening keep a FIFO out, and
-/// the `lstat`/`fstat` comparison alone refuses a link.
-const OPEN_FLAGS: Option<(i32, i32)> = if !cfg!(target_os = "linux") {
+/// `O_NONBLOCK` and `O_NOFOLLOW` where std cannot name them: on macOS and
+/// the BSDs `0x4` and `0x100`; on the Linux architectures listed (the
+/// kernel's `fcntl.h` of each) `O_NONBLOCK` is `0o4000` and `O_NOFOLLOW`
+/// `0o100000` on ARM, AArch64 and POWER, `0o400000` on x86, x86-64,
+/// RISC-V, s390x and LoongArch. Elsewhere `None`: the checks made before
+/// opening keep a FIFO out (but not one swapped in between, by someone who
+/// can write the directory of a secret file the user named), and the
+/// `lstat`/`fstat` comparison alone refuses a link.
+const OPEN_FLAGS: Option<(i32, i32)> = if cfg!(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+)) {
+    Some((0x4, 0x100))
+} else if !cfg!(target_os = "linux") {
     None
 } else if cfg!(any(
     target_arch = "arm",
@@ -251,29 +266,20 @@ pub(crate) fn resolve_cache_dir(dir: &Path, cache: &Path) -> Result<PathBuf> {
     }
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
         let uid = effective_uid().map_err(|e| {
             cache_error(format!(
                 "token cache {cache}: cannot tell your user id: {e}"
             ))
         })?;
-        let (owner, mode) = (meta.uid(), meta.mode() & 0o7777);
-        if owner != uid && owner != 0 {
+        if let Some(why) = others_could_change(&meta, uid, false) {
             return Err(cache_error(format!(
-                "token cache {cache}: directory {shown} is owned by uid {owner}, not by you \
-                 (uid {uid}) or root, so its owner could plant a token there; use a directory \
-                 of your own, such as $XDG_RUNTIME_DIR or ~/.cache"
-            )));
-        }
-        if mode & 0o022 != 0 {
-            return Err(cache_error(format!(
-                "token cache {cache}: directory {shown} is writable by {} (mode {mode:04o}), \
-                 so others could plant or swap a token there; use a private directory (mode \
-                 700), such as $XDG_RUNTIME_DIR or ~/.cache, or run `chmod go-w {shown}`",
-                if mode & 0o002 != 0 {
-                    "others"
+                "token cache {cache}: directory {shown} is {why}, so others could plant or \
+                 swap a token there; use a private directory of your own (mode 700), such as \
+                 $XDG_RUNTIME_DIR or ~/.cache{}",
+                if why.starts_with("writable") {
+                    format!(", or run `chmod go-w {shown}`")
                 } else {
-                    "its group"
+                    String::new()
                 }
             )));
         }
@@ -284,27 +290,12 @@ pub(crate) fn resolve_cache_dir(dir: &Path, cache: &Path) -> Result<PathBuf> {
                     above.display()
                 ))
             })?;
-            let (owner, mode) = (meta.uid(), meta.mode() & 0o7777);
-            let above = above.display();
-            if owner != uid && owner != 0 {
+            if let Some(why) = others_could_change(&meta, uid, true) {
                 return Err(cache_error(format!(
-                    "token cache {cache}: directory {above}, above {shown}, is owned by uid \
-                     {owner}, not by you (uid {uid}) or root, so its owner could put another \
-                     directory in place of yours; keep the cache under directories you or \
-                     root own"
-                )));
-            }
-            if mode & 0o022 != 0 && mode & 0o1000 == 0 {
-                return Err(cache_error(format!(
-                    "token cache {cache}: directory {above}, above {shown}, is writable by {} \
-                     (mode {mode:04o}) and not sticky, so others could rename a directory in \
-                     it and put theirs in its place; run `chmod go-w {above}` or keep the \
-                     cache elsewhere",
-                    if mode & 0o002 != 0 {
-                        "others"
-                    } else {
-                        "its group"
-                    }
+                    "token cache {cache}: directory {}, above {shown}, is {why}, so others \
+                     could put another directory in place of yours; keep the cache under \
+                     directories only you or root can change",
+                    above.display()
                 )));
             }
         }
@@ -312,16 +303,46 @@ pub(crate) fn resolve_cache_dir(dir: &Path, cache: &Path) -> Result<PathBuf> {
     Ok(resolved)
 }
 
+/// Why someone other than `uid` and root could change the directory that
+/// `meta` describes — its owner, or group or others' write permission
+/// (unless `sticky_ok` and the sticky bit is set) — or `None`.
+#[cfg(unix)]
+fn others_could_change(meta: &Metadata, uid: u32, sticky_ok: bool) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let (owner, mode) = (meta.uid(), meta.mode() & 0o7777);
+    if owner != uid && owner != 0 {
+        return Some(format!(
+            "owned by uid {owner}, not by you (uid {uid}) or root"
+        ));
+    }
+    if mode & 0o022 != 0 && !(sticky_ok && mode & 0o1000 != 0) {
+        let who = if mode & 0o002 != 0 {
+            "others"
+        } else {
+            "its group"
+        };
+        let sticky = if sticky_ok { " and not sticky" } else { "" };
+        return Some(format!("writable by {who} (mode {mode:04o}){sticky}"));
+    }
+    None
+}
+
+/// The refusal of something at a cache path that cctoken did not write.
+pub(crate) fn not_ours(shown: &str, what: &str) -> Error {
+    cache_error(format!(
+        "{shown}: is {what}, which cctoken did not write and neither uses nor replaces: \
+         remove it or choose another path"
+    ))
+}
+
 /// Refuses, before anything is created beside it, a cache path that holds
 /// something other than a regular file (a link, a directory, a device).
 pub(crate) fn check_cache_path(path: &Path) -> Result<()> {
     match fs::symlink_metadata(path) {
-        Ok(meta) if !meta.is_file() => Err(cache_error(format!(
-            "token cache {}: is {}, not a file cctoken wrote; cctoken neither uses nor replaces \
-             it: remove it or choose another path",
-            path.display(),
-            kind_of(&meta)
-        ))),
+        Ok(meta) if !meta.is_file() => Err(not_ours(
+            &format!("token cache {}", path.display()),
+            kind_of(&meta),
+        )),
         _ => Ok(()),
     }
 }
@@ -352,12 +373,7 @@ pub(crate) fn open_lock_file(path: &Path) -> Result<File> {
 /// Opens an existing regular file without following a symbolic link at
 /// `path`: checked with `lstat` before and `fstat` after opening.
 fn open_existing(path: &Path, shown: &str, write: bool) -> Result<File> {
-    let refuse = |what: &str| {
-        cache_error(format!(
-            "{shown}: is {what}, not a file cctoken wrote; cctoken neither uses nor replaces \
-             it: remove it or choose another path"
-        ))
-    };
+    let refuse = |what: &str| not_ours(shown, what);
     let before = fs::symlink_metadata(path).map_err(|e| cache_error(format!("{shown}: {e}")))?;
     if !before.is_file() {
         return Err(refuse(kind_of(&before)));

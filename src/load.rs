@@ -33,7 +33,7 @@ impl Credentials {
     /// | `client_id` | required |
     /// | `token_url` | required, unless `issuer` is given |
     /// | `issuer` | the issuer instead of (or as well as) `token_url`: see below |
-    /// | `client_secret` | exactly one of these four: the secret, |
+    /// | `client_secret` | exactly one of these three: the secret, |
     /// | `private_key_file` | or a PEM private key (`private_key_jwt`; [`PrivateKey::from_pem_file`]), |
     /// | `client_assertion_file` | or a file of client assertions written elsewhere ([`Credentials::with_client_assertion_file`]) |
     /// | `key_id` | with `private_key_file`: the key's `kid` |
@@ -90,7 +90,7 @@ impl Credentials {
     /// [`ErrorKind::Credentials`] naming the file and the problem: the file
     /// cannot be read, is larger than 64 KiB, breaks the rules above, is not
     /// a JSON object, or a member is missing, empty, of the wrong type or
-    /// unknown, or more than one of the four proofs is given; or the values
+    /// unknown, or more than one of the three proofs is given; or the values
     /// fail [`Credentials::new`]. A key file's errors are
     /// [`PrivateKey::from_pem_file`]'s. With an `issuer`, discovery's
     /// errors ([`ServerMetadata::discover`](crate::ServerMetadata::discover):
@@ -505,8 +505,9 @@ fn read_secret(mut text: String, shown: &str) -> Result<Secret> {
 }
 
 /// The settings in the text of a `creds.json`; `shown` names the file in
-/// errors. A relative `private_key_file` or `client_assertion_file` is
-/// taken relative to `dir`, the credentials file's directory.
+/// errors. A relative `private_key_file`, `client_assertion_file` or
+/// `dpop_key_file` is taken relative to `dir`, the credentials file's
+/// directory.
 pub(crate) fn parse_json(text: &str, shown: &str, dir: Option<&Path>) -> Result<Settings> {
     let object = crate::parse::json_object(text.as_bytes(), "the file")
         .map_err(|why| cred_error(format!("{shown}: {why}")))?;

@@ -122,8 +122,8 @@ const MAX_DEPTH: usize = 32;
 const MAX_MEMBERS: usize = 256;
 
 /// A top-level member's value, as far as cctoken reads it. Nested objects
-/// and arrays other than arrays of strings are skipped, not stored.
-#[derive(Debug)]
+/// and arrays other than arrays of strings are skipped, not stored. No
+/// `Debug`: members hold access tokens and (in a `creds.json`) secrets.
 pub(crate) enum Member {
     Null,
     Bool(bool),

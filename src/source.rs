@@ -353,8 +353,9 @@ impl TokenSource {
     /// mode 600, then renamed), and `<path>.lock` serialises the processes
     /// so that of several started at once only one fetches. A process waits
     /// for the lock at most the request timeout, then fetches without the
-    /// cache. A cache file of cctoken's that is truncated, for other
-    /// credentials or due for refresh is ignored and replaced.
+    /// cache. A cache file of cctoken's (one that begins
+    /// `{"cctoken_cache":`) that is truncated, for other credentials or due
+    /// for refresh is ignored and replaced.
     ///
     /// What the cache refuses, as [`ErrorKind::Config`] naming the path and
     /// the fix, before any request (the rules OpenSSH applies to key files,
@@ -614,6 +615,8 @@ impl TokenSource {
     /// removed too if it holds the same token, so that the next process
     /// does not pick up the refused token either (waiting for the file's
     /// lock at most the request timeout; past it, the file is left alone).
+    /// A token this source has already replaced leaves the file alone, at
+    /// once.
     ///
     /// ```
     /// use cctoken::{Credentials, Request, Response, TokenSource};
@@ -635,20 +638,23 @@ impl TokenSource {
     /// # Ok::<(), cctoken::Error>(())
     /// ```
     pub fn invalidate(&self, token: &Token) {
-        {
+        let replaced = {
             let mut state = self.lock();
-            if state
-                .current
-                .as_ref()
-                .is_some_and(|c| c.token.same_as(token))
-            {
-                state.current = None;
-                state.cool_down = None;
-                self.shared.generation.fetch_add(1, Ordering::Release);
+            match &state.current {
+                Some(c) if c.token.same_as(token) => {
+                    state.current = None;
+                    state.cool_down = None;
+                    self.shared.generation.fetch_add(1, Ordering::Release);
+                    false
+                }
+                Some(_) => true,
+                None => false,
             }
-        }
+        };
+        // A token already replaced here was dealt with by the call that
+        // replaced it: no wait for the file's lock.
         let s = &*self.shared;
-        if let Some(cache) = &s.config.cache {
+        if let (false, Some(cache)) = (replaced, &s.config.cache) {
             if let Ok(Some(lock)) = cache.lock(s.credentials.timeout(), &*s.clock) {
                 lock.forget(token);
             }

@@ -331,3 +331,30 @@ fn credentials_are_checked_before_the_file_cache_is_read() {
     assert!(e.to_string().contains("http://"), "{e}");
     assert_eq!(sent.load(Ordering::SeqCst), 1, "nothing sent");
 }
+
+/// Review finding: `invalidate` always took the file's lock, so reporting a
+/// token this source had already replaced could wait up to the request
+/// timeout behind another process. It returns at once now.
+#[test]
+fn invalidating_a_replaced_token_does_not_wait_for_the_file_lock() {
+    let server = numbered();
+    let dir = TempDir::new("replaced");
+    let cache = dir.path().join("token.json");
+    let clock = FakeClock::new();
+    let source = TokenSource::new(creds(&server, "the-secret-1"))
+        .with_clock(clock.clone())
+        .with_file_cache(&cache);
+    let first = source.token().unwrap();
+    source.invalidate(&first);
+    assert_eq!(source.token().unwrap().access_token(), "tok-2");
+    // Another process holds the lock now.
+    let held = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(dir.path().join("token.json.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    source.invalidate(&first);
+    assert!(clock.sleeps().is_empty(), "waited: {:?}", clock.sleeps());
+    assert_eq!(source.token().unwrap().access_token(), "tok-2");
+}
