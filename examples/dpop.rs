@@ -101,10 +101,12 @@ fn answer(line: &str, headers: &[(String, String)]) -> (u16, Vec<(&'static str, 
     (200, vec![], r#"{"things":["a","b"]}"#.into())
 }
 
-/// The loopback server: answers `count` connections, then stops.
-fn serve(listener: TcpListener, count: usize) -> std::thread::JoinHandle<()> {
+/// The loopback server, on a thread that ends with the process (never
+/// joined: a count of connections to wait for would hang the example if
+/// the exchange changed).
+fn serve(listener: TcpListener) {
     std::thread::spawn(move || {
-        for conn in listener.incoming().take(count) {
+        for conn in listener.incoming() {
             let Ok(mut conn) = conn else { continue };
             let Some((line, headers)) = read_request(&mut conn) else {
                 continue;
@@ -120,7 +122,7 @@ fn serve(listener: TcpListener, count: usize) -> std::thread::JoinHandle<()> {
             );
             let _ = conn.write_all(reply.as_bytes());
         }
-    })
+    });
 }
 
 /// A GET with the token and a proof, by hand (any HTTP client does).
@@ -146,7 +148,7 @@ fn main() -> Result<(), cctoken::Error> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let base = format!("http://{}", listener.local_addr().unwrap());
     // Two token requests (the nonce dance), two API requests.
-    let server = serve(listener, 4);
+    serve(listener);
 
     // A key for this process only (load one with PrivateKey::from_pem_file
     // to share tokens through a file cache).
@@ -168,15 +170,20 @@ fn main() -> Result<(), cctoken::Error> {
 
     let url = format!("{base}/api/things?page=1");
     let mut nonce: Option<String> = None;
+    let mut status = 0;
     for attempt in 1..=2 {
         let proof = token.dpop_proof("GET", &url, nonce.as_deref())?;
-        let (status, asked) = api_get(&url, &token.authorization_header(), &proof);
+        let asked;
+        (status, asked) = api_get(&url, &token.authorization_header(), &proof);
         println!("API GET, attempt {attempt}: HTTP {status}");
         match (status, asked) {
             (401, Some(n)) => nonce = Some(n), // use_dpop_nonce: once more with it
             _ => break,
         }
     }
-    server.join().expect("the loopback server");
+    if status != 200 {
+        eprintln!("the API refused the token and its proof (HTTP {status})");
+        std::process::exit(1);
+    }
     Ok(())
 }

@@ -5,11 +5,7 @@ use std::fs;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::test_dirs::{set_mode, TempDir};
-
-fn is_root() -> bool {
-    crate::files::effective_uid().unwrap() == 0
-}
+use crate::test_dirs::{is_root, set_mode, skipped, TempDir};
 
 fn creds(scope: &str) -> Credentials {
     Credentials::new("https://a.example/t", "id", "the-secret")
@@ -325,9 +321,7 @@ fn forget_removes_only_the_same_token() {
 #[test]
 fn planted_cache_file_and_foreign_directory_are_refused_as_root() {
     if !is_root() {
-        eprintln!(
-            "SKIPPED planted_cache_file_and_foreign_directory_are_refused_as_root: needs root"
-        );
+        skipped("planted_cache_file_and_foreign_directory_are_refused_as_root: needs root");
         return;
     }
     use std::os::unix::fs::chown;
@@ -440,9 +434,9 @@ fn the_cache_goes_through_the_resolved_directory() {
 #[test]
 fn a_directory_above_the_cache_owned_by_another_user_is_refused_as_root() {
     if !is_root() {
-        eprintln!(
-            "SKIPPED a_directory_above_the_cache_owned_by_another_user_is_refused_as_root: \
-             needs root"
+        skipped(
+            "a_directory_above_the_cache_owned_by_another_user_is_refused_as_root: \
+             needs root",
         );
         return;
     }

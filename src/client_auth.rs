@@ -130,19 +130,21 @@ pub(crate) fn from_file(key: &ClientKey, _: &str, _: &str, now: SystemTime) -> R
 fn read_assertion(path: &Path, now: u64) -> Result<String> {
     let shown = path.display();
     let mut text = files::read_secret_file(path, Sharing::RootReadOnly)?;
-    let assertion = text.trim().to_owned();
+    let mut assertion = text.trim().to_owned();
     zero_string(&mut text);
-    let exp = jws::jwt_exp(&assertion)
-        .map_err(|e| Error::new(ErrorKind::Credentials, format!("{shown}: {}", e.detail())))?;
-    if exp <= now {
-        return Err(Error::new(
-            ErrorKind::Credentials,
-            format!(
-                "{shown}: the client assertion expired {} s ago (its `exp`); whatever writes \
-                 this file has stopped renewing it",
-                now - exp
-            ),
-        ));
-    }
-    Ok(assertion)
+    let detail = match jws::jwt_exp(&assertion) {
+        Ok(exp) if exp > now => return Ok(assertion),
+        Ok(exp) => format!(
+            "the client assertion expired {} s ago (its `exp`); whatever writes this file has \
+             stopped renewing it",
+            now - exp
+        ),
+        Err(e) => e.detail().to_owned(),
+    };
+    // Refused: the assertion read is zeroed before it is dropped.
+    zero_string(&mut assertion);
+    Err(Error::new(
+        ErrorKind::Credentials,
+        format!("{shown}: {detail}"),
+    ))
 }

@@ -838,6 +838,14 @@ impl Credentials {
                 (ClientAuth::ClientSecretJwt | ClientAuth::PrivateKeyJwt, Some(make)) => Some(
                     make(&self.key, &self.client_id, self.assertion_audience(), now)?,
                 ),
+                // Every setter of a JWT method sets its maker; should one ever
+                // not, refuse rather than send a request without client
+                // authentication.
+                (ClientAuth::ClientSecretJwt | ClientAuth::PrivateKeyJwt, None) => {
+                    return Err(Error::config(
+                        "internal: a JWT client authentication without its assertion maker",
+                    ))
+                }
                 _ => None,
             };
         let mut fields: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];

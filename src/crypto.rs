@@ -15,7 +15,10 @@ use crate::error::{Error, Result};
     allow(dead_code, reason = "used by the build without a provider")
 )]
 pub(crate) fn no_provider() -> Error {
-    Error::config("built without a crypto provider: enable the `https` or `https-os-roots` feature")
+    Error::config(
+        "built without a crypto provider: enable the `https`, `https-os-roots` or `aws-lc-rs` \
+         feature",
+    )
 }
 
 /// The JWS `alg` values cctoken signs with (RFC 7518 §3.1, RFC 8037 §3.1).
@@ -54,9 +57,21 @@ impl Algorithm {
     }
 }
 
+/// The kind of PKCS container a DER key came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    not(any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs")),
+    allow(dead_code, reason = "without a provider the PEM reader names none")
+)]
+pub(crate) enum Container {
+    Pkcs8,
+    Sec1,
+    Pkcs1,
+}
+
 #[cfg(any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs"))]
 mod imp {
-    use super::Algorithm;
+    use super::{Algorithm, Container};
     use crate::error::{Error, ErrorKind, Result};
     use rustls::crypto::hash::HashAlgorithm;
     use rustls::crypto::tls13::OkmBlock;
@@ -118,7 +133,7 @@ mod imp {
     /// §2 says (rustls' `OkmBlock` holds at most 64 bytes).
     pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> Result<[u8; 32]> {
         let suite = sha256_suite()?;
-        let hashed;
+        let mut hashed = [0u8; 32];
         let key = if key.len() > OkmBlock::MAX_LEN {
             hashed = sha256(key)?;
             &hashed[..]
@@ -126,6 +141,9 @@ mod imp {
             key
         };
         let tag = suite.hkdf_provider.hmac_sign(&OkmBlock::new(key), message);
+        // The hashed key stands for the secret: zeroed, as `OkmBlock` is.
+        hashed.fill(0);
+        std::hint::black_box(&hashed);
         tag.as_ref()
             .try_into()
             .map_err(|_| Error::config("the crypto provider's HMAC-SHA256 is not 32 bytes long"))
@@ -156,18 +174,6 @@ mod imp {
                 .field("scheme", &self.signer.as_ref().map(|s| s.scheme()))
                 .finish()
         }
-    }
-
-    /// The kind of PKCS container a DER key came in.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    #[allow(
-        dead_code,
-        reason = "the PEM reader names them; nothing loads without a provider"
-    )]
-    pub(crate) enum Container {
-        Pkcs8,
-        Sec1,
-        Pkcs1,
     }
 
     fn scheme(alg: Algorithm) -> SignatureScheme {
@@ -267,7 +273,7 @@ mod imp {
 
 #[cfg(not(any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs")))]
 mod imp {
-    use super::{no_provider, Algorithm};
+    use super::{no_provider, Algorithm, Container};
     use crate::error::Result;
 
     pub(crate) fn sha256(_data: &[u8]) -> Result<[u8; 32]> {
@@ -286,17 +292,6 @@ mod imp {
     #[derive(Debug, Clone)]
     pub(crate) struct KeyPair {
         _never: (),
-    }
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    #[allow(
-        dead_code,
-        reason = "the PEM reader names them; nothing loads without a provider"
-    )]
-    pub(crate) enum Container {
-        Pkcs8,
-        Sec1,
-        Pkcs1,
     }
 
     impl KeyPair {
@@ -324,7 +319,7 @@ mod imp {
 
 #[cfg(any(feature = "https", feature = "https-os-roots", feature = "aws-lc-rs"))]
 pub(crate) use imp::provider;
-pub(crate) use imp::{hmac_sha256, random, sha256, Container, KeyPair};
+pub(crate) use imp::{hmac_sha256, random, sha256, KeyPair};
 
 /// Checks that a provider is available, installing the default one.
 pub(crate) fn ensure_provider() -> Result<()> {

@@ -104,6 +104,9 @@ impl<'a> Reader<'a> {
 /// P-256, 48 for P-384: RFC 7518 §3.4). Refuses anything else: trailing
 /// bytes, zero, negative or over-long integers, non-minimal encodings.
 pub(crate) fn signature_to_raw(der: &[u8], half: usize) -> Result<Vec<u8>, &'static str> {
+    if half == 0 {
+        return Err("no curve has zero-length ECDSA integers");
+    }
     let mut outer = Reader::new(der);
     let mut seq = Reader::new(outer.read(SEQUENCE)?);
     outer.finish()?;

@@ -103,6 +103,9 @@ raw_err! {
     raw_length_with_leading_zero: [SEQUENCE, 0x82, 0x00, 0x86], 32 => "non-minimal DER length";
     raw_huge_length: [SEQUENCE, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02], 32 => "truncated DER";
     raw_truncated_length_bytes: [SEQUENCE, 0x82, 0x01], 32 => "truncated DER";
+    // Reachable only through the fuzzing API (callers pass 32 or 48): used
+    // to panic in `chunks_exact_mut(0)`.
+    raw_zero_half: sig(&[1], &[1]), 0 => "no curve has zero-length ECDSA integers";
 }
 
 // SubjectPublicKeyInfo.

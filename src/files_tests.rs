@@ -1,11 +1,7 @@
 use super::*;
 use std::os::unix::fs::{chown, symlink, MetadataExt, PermissionsExt};
 
-use crate::test_dirs::TempDir;
-
-fn is_root() -> bool {
-    effective_uid().unwrap() == 0
-}
+use crate::test_dirs::{is_root, skipped, TempDir};
 
 #[test]
 fn effective_uid_is_the_owner_of_a_new_file() {
@@ -83,7 +79,7 @@ fn too_large_and_not_utf8_are_refused() {
 #[test]
 fn files_of_other_users_are_refused_as_root() {
     if !is_root() {
-        eprintln!("SKIPPED files_of_other_users_are_refused_as_root: needs root");
+        skipped("files_of_other_users_are_refused_as_root: needs root");
         return;
     }
     let dir = TempDir::new("owner");
@@ -98,9 +94,7 @@ fn files_of_other_users_are_refused_as_root() {
 #[test]
 fn root_read_only_files_may_be_world_readable_only_when_allowed() {
     if !is_root() {
-        eprintln!(
-            "SKIPPED root_read_only_files_may_be_world_readable_only_when_allowed: needs root"
-        );
+        skipped("root_read_only_files_may_be_world_readable_only_when_allowed: needs root");
         return;
     }
     let dir = TempDir::new("rootro");

@@ -447,8 +447,9 @@ pub(crate) fn jwt_exp(jwt: &str) -> Result<u64> {
         ));
     };
     let payload = b64url_decode(payload).ok_or_else(|| bad("the payload is not base64url"))?;
-    let claims = crate::parse::json_object(&payload, "the payload").map_err(|why| bad(&why))?;
+    let claims = crate::parse::json_object(&payload, "the payload");
     crate::secret::zero_bytes(payload);
+    let claims = claims.map_err(|why| bad(&why))?;
     match claims.get("exp") {
         None | Some(Member::Null) => Err(bad("no `exp` claim")),
         Some(Member::Number(Number::U64(n))) => Ok(*n),

@@ -32,9 +32,11 @@ use std::sync::Arc;
 ///
 /// `Debug` shows the algorithm, the key id and the JWK thumbprint (RFC
 /// 7638), never key material. Cloning is cheap (an `Arc`). The key bytes
-/// live inside the provider's key object; cctoken zeroes the copies it
-/// holds while loading (the PEM text), and cannot reach those the provider
-/// and its PEM decoder make.
+/// live inside the provider's key object; cctoken zeroes the PEM text it
+/// reads. It cannot zero the DER it hands to the provider (rustls'
+/// `KeyProvider` takes it by value, and `rustls-pki-types` does not zero on
+/// drop), nor the provider's own key object or the PEM decoder's buffers:
+/// unlike a client secret, a private key is not zeroed when dropped.
 #[derive(Clone)]
 pub struct PrivateKey {
     inner: Arc<Inner>,

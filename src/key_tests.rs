@@ -10,7 +10,8 @@ mod without_provider {
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(
             e.to_string().contains(
-                "built without a crypto provider: enable the `https` or `https-os-roots` feature"
+                "built without a crypto provider: enable the `https`, `https-os-roots` or \
+                 `aws-lc-rs` feature"
             ),
             "{e}"
         );

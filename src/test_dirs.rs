@@ -42,3 +42,17 @@ pub(crate) fn set_mode(path: &std::path::Path, mode: u32) {
     #[cfg(not(unix))]
     let _ = (path, mode);
 }
+
+/// Whether the tests run as root.
+pub(crate) fn is_root() -> bool {
+    crate::files::effective_uid().unwrap() == 0
+}
+
+/// Says that a test was skipped, and why, where the person running the
+/// tests sees it: on the process's stderr directly, which libtest does not
+/// capture (it captures `eprintln!`, and shows a passing test's output to
+/// nobody).
+pub(crate) fn skipped(what: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}");
+}

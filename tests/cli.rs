@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Reply, Server, TempDir};
+use common::{is_root, skipped, Reply, Server, TempDir};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -713,7 +713,9 @@ fn item10_errors_name_the_host_the_cause_and_the_flag() {
 
     // An unresolvable name. Only root can give the command a resolver of
     // its own (a private mount namespace whose resolv.conf points at
-    // 127.0.0.1, where nothing answers): no DNS query leaves the machine.
+    // 127.0.0.1, where nothing answers) in a network namespace of its own
+    // (only a loopback interface, down): nothing leaves the machine, even
+    // through a resolver that ignores resolv.conf.
     let unshare = std::path::Path::new("/usr/bin/unshare");
     if is_root() && unshare.exists() {
         let resolv = dir.write("resolv.conf", "nameserver 127.0.0.1\n", 0o644);
@@ -723,6 +725,7 @@ fn item10_errors_name_the_host_the_cause_and_the_flag() {
         isolated
             .args([
                 "--mount",
+                "--net",
                 "sh",
                 "-c",
                 "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
@@ -745,7 +748,7 @@ fn item10_errors_name_the_host_the_cause_and_the_flag() {
         );
         assert!(err.contains("failed to lookup address"), "the cause: {err}");
     } else {
-        eprintln!("SKIPPED the unresolvable-host part of item10: needs root and unshare");
+        skipped("the unresolvable-host part of item10: needs root and unshare");
     }
 
     let o = args("ftp://a.example/t")
@@ -759,13 +762,6 @@ fn item10_errors_name_the_host_the_cause_and_the_flag() {
         stderr(&o)
     );
     assert!(!stderr(&o).contains("environment"), "{}", stderr(&o));
-}
-
-fn is_root() -> bool {
-    let dir = TempDir::new("whoami");
-    let p = dir.write("f", "", 0o600);
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(p).unwrap().uid() == 0
 }
 
 /// The command line of `cmd` run by `sh` with standard output redirected
@@ -1064,22 +1060,7 @@ fn dpop_key_and_headers_output() {
 /// request at all; metadata for another issuer is exit status 3.
 #[test]
 fn issuer_flag_discovers_and_a_cached_run_makes_no_request() {
-    let server = Server::start(|c| {
-        let line = c.request_line();
-        let base = format!("http://{}", c.header("host").unwrap());
-        if line.starts_with("GET /.well-known/oauth-authorization-server ") {
-            Reply::json(
-                200,
-                &format!(
-                    r#"{{"issuer":"{base}","token_endpoint":"{base}/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic"]}}"#
-                ),
-            )
-        } else if line.starts_with("POST /oauth/token ") && c.header("authorization").is_some() {
-            Reply::token("tok-issuer", 3600)
-        } else {
-            Reply::json(400, r#"{"error":"invalid_request"}"#)
-        }
-    });
+    let server = common::issuer_server("tok-issuer");
     let dir = TempDir::new("issuercli");
     let secret = dir.write("secret", SECRET, 0o600);
     let cache = dir.path().join("token.json");

@@ -6,53 +6,16 @@
 mod common;
 
 use cctoken::{ClientAuth, Credentials, Encoding, ErrorKind, PrivateKey, TokenSource};
-use common::{Captured, Reply, Server, TempDir};
+use common::{b64, Captured, Reply, Server, TempDir};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-fn b64url_decode(s: &str) -> Vec<u8> {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let (mut acc, mut bits, mut out) = (0u32, 0, Vec::new());
-    for c in s.bytes() {
-        let v = T.iter().position(|t| *t == c).expect("base64url") as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-fn b64url(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..=c.len() {
-            out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-        }
-    }
-    out
-}
-
-fn key_pem(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
 
 /// A verified DPoP proof's header and claims (ES256 keys only).
 fn proof(compact: &str) -> (serde_json::Value, serde_json::Value) {
     let parts: Vec<&str> = compact.split('.').collect();
     assert_eq!(parts.len(), 3, "{compact}");
-    let header: serde_json::Value = serde_json::from_slice(&b64url_decode(parts[0])).unwrap();
-    let claims: serde_json::Value = serde_json::from_slice(&b64url_decode(parts[1])).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&b64::decode(parts[0])).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&b64::decode(parts[1])).unwrap();
     assert_eq!(header["typ"], "dpop+jwt");
     assert_eq!(header["alg"], "ES256");
     let jwk = header["jwk"].as_object().unwrap();
@@ -60,12 +23,12 @@ fn proof(compact: &str) -> (serde_json::Value, serde_json::Value) {
     members.sort();
     assert_eq!(members, ["crv", "kty", "x", "y"], "public members only");
     let mut point = vec![4u8];
-    point.extend(b64url_decode(jwk["x"].as_str().unwrap()));
-    point.extend(b64url_decode(jwk["y"].as_str().unwrap()));
+    point.extend(b64::decode(jwk["x"].as_str().unwrap()));
+    point.extend(b64::decode(jwk["y"].as_str().unwrap()));
     ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &point)
         .verify(
             format!("{}.{}", parts[0], parts[1]).as_bytes(),
-            &b64url_decode(parts[2]),
+            &b64::decode(parts[2]),
         )
         .expect("the proof verifies with its own jwk");
     let now = SystemTime::now()
@@ -73,7 +36,7 @@ fn proof(compact: &str) -> (serde_json::Value, serde_json::Value) {
         .unwrap()
         .as_secs();
     assert!(claims["iat"].as_u64().unwrap().abs_diff(now) <= 5);
-    assert!(b64url_decode(claims["jti"].as_str().unwrap()).len() >= 16);
+    assert!(b64::decode(claims["jti"].as_str().unwrap()).len() >= 16);
     (header, claims)
 }
 
@@ -89,8 +52,8 @@ fn dpop_token(c: &Captured) -> Reply {
 fn token_request_carries_a_proof_with_every_client_auth_and_encoding() {
     let server = Server::start(dpop_token);
     let url = server.url("/token");
-    let dpop = PrivateKey::from_pem(&key_pem("p256-pkcs8.pem")).unwrap();
-    let client_key = PrivateKey::from_pem(&key_pem("p384.pem")).unwrap();
+    let dpop = PrivateKey::from_pem(&common::key_pem("p256-pkcs8.pem")).unwrap();
+    let client_key = PrivateKey::from_pem(&common::key_pem("p384.pem")).unwrap();
     let secret = "a-client-secret-of-32-bytes-0123";
     for encoding in [Encoding::Form, Encoding::Json, Encoding::Multipart] {
         for auth in ["body", "basic", "private_key_jwt", "client_secret_jwt"] {
@@ -128,7 +91,7 @@ fn nonce_retry_happens_once_and_the_latest_nonce_is_kept() {
     let server = Server::start(move |c| {
         let proof = c.header("dpop").unwrap();
         let claims: serde_json::Value =
-            serde_json::from_slice(&b64url_decode(proof.split('.').nth(1).unwrap())).unwrap();
+            serde_json::from_slice(&b64::decode(proof.split('.').nth(1).unwrap())).unwrap();
         match (n.fetch_add(1, Ordering::SeqCst), claims["nonce"].as_str()) {
             (0, None) => Reply::http(
                 400,
@@ -234,7 +197,7 @@ fn api_proofs_carry_ath_and_a_normalised_htu() {
     let server = Server::start(dpop_token);
     let token = Credentials::new(&server.url("/token"), "c", "secret-long-enough")
         .unwrap()
-        .with_dpop(PrivateKey::from_pem(&key_pem("p256-pkcs8.pem")).unwrap())
+        .with_dpop(PrivateKey::from_pem(&common::key_pem("p256-pkcs8.pem")).unwrap())
         .fetch()
         .unwrap();
     let (_, a) = proof(
@@ -246,7 +209,7 @@ fn api_proofs_carry_ath_and_a_normalised_htu() {
     assert_eq!(a["htu"], "https://api.example.com/things");
     let ath = {
         use ring::digest::{digest, SHA256};
-        b64url(digest(&SHA256, b"dpop-tok").as_ref())
+        b64::url(digest(&SHA256, b"dpop-tok").as_ref())
     };
     assert_eq!(a["ath"], ath.as_str());
     let (_, b) = proof(
@@ -290,8 +253,8 @@ fn file_cache_serves_a_dpop_token_to_the_same_key_only() {
             .with_dpop(key.clone());
         TokenSource::new(creds).with_file_cache(&cache).token()
     };
-    let a = PrivateKey::from_pem(&key_pem("p256-pkcs8.pem")).unwrap();
-    let b = PrivateKey::from_pem(&key_pem("rfc7515-a3-p256.pem")).unwrap();
+    let a = PrivateKey::from_pem(&common::key_pem("p256-pkcs8.pem")).unwrap();
+    let b = PrivateKey::from_pem(&common::key_pem("rfc7515-a3-p256.pem")).unwrap();
     assert_eq!(fetch(&a).unwrap().access_token(), "d0");
     let again = fetch(&a).unwrap();
     assert_eq!(again.access_token(), "d0", "same key: cached");

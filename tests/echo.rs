@@ -10,7 +10,7 @@
 mod common;
 
 use cctoken::{ClientAuth, Credentials, Encoding};
-use common::{Captured, Reply, Server};
+use common::{b64, Captured, Reply, Server};
 
 const ID: &str = "echo-client";
 const LENGTHS: [usize; 6] = [4, 7, 8, 16, 40, 64];
@@ -69,42 +69,6 @@ fn json(s: &str) -> String {
     quoted[1..quoted.len() - 1].to_owned()
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn unbase64(s: &str) -> Vec<u8> {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for b in s.bytes().filter(|b| *b != b'=') {
-        let Some(v) = T.iter().position(|t| *t == b) else {
-            continue;
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
 /// Every form of `secret` that must never be shown.
 fn forms(secret: &str) -> Vec<String> {
     let mut forms = vec![
@@ -115,8 +79,8 @@ fn forms(secret: &str) -> Vec<String> {
         pct(secret, false, true),
         json(secret),
         html(secret),
-        base64(format!("{ID}:{}", pct(secret, true, false)).as_bytes()),
-        base64(format!("{ID}:{secret}").as_bytes()),
+        b64::std(format!("{ID}:{}", pct(secret, true, false)).as_bytes()),
+        b64::std(format!("{ID}:{secret}").as_bytes()),
     ];
     forms.sort();
     forms.dedup();
@@ -155,7 +119,7 @@ fn reply(c: &Captured) -> Reply {
         "basic" => {
             let decoded = c
                 .header("authorization")
-                .and_then(|v| v.strip_prefix("Basic ").map(unbase64))
+                .and_then(|v| v.strip_prefix("Basic ").map(b64::decode))
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_else(|| raw.clone());
             oauth(401, "invalid_client", &format!("bad credentials: {decoded}"))

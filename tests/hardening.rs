@@ -6,20 +6,14 @@
 mod common;
 
 use cctoken::{Credentials, ErrorKind, Token, TokenSource};
-use common::{FakeClock, Reply, Server, TempDir};
+use common::{is_root, skipped, FakeClock, Reply, Server, TempDir};
 use std::fs;
-use std::os::unix::fs::{chown, symlink, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{chown, symlink, PermissionsExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const NOBODY: u32 = 65534;
-
-fn is_root() -> bool {
-    let dir = TempDir::new("whoami");
-    let p = dir.write("f", "", 0o600);
-    fs::metadata(p).unwrap().uid() == 0
-}
 
 fn set_mode(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
@@ -66,7 +60,7 @@ fn planted_v1(creds: &Credentials, token: &str) -> String {
 #[test]
 fn item01_planted_cache_file_in_a_shared_directory_is_not_trusted() {
     if !is_root() {
-        eprintln!("SKIPPED item01_planted_cache_file_in_a_shared_directory_is_not_trusted: needs root to plant a file as another user");
+        skipped("item01_planted_cache_file_in_a_shared_directory_is_not_trusted: needs root to plant a file as another user");
         return;
     }
     let server = numbered();

@@ -5,7 +5,7 @@
 mod common;
 
 use cctoken::{ClientAuth, Credentials, ErrorKind, Request, Response, ServerMetadata};
-use common::{Captured, Reply, Server, TempDir};
+use common::TempDir;
 
 const SECRET: &str = "a-client-secret-of-32-bytes-0123";
 
@@ -122,30 +122,9 @@ fn a_chosen_method_the_server_does_not_list_and_another_token_url_are_refused() 
     );
 }
 
-/// A loopback authorization server: metadata at the RFC 8414 location,
-/// whose issuer is the server's own URL, and a token endpoint.
-fn issuer_server() -> Server {
-    Server::start(|c: &Captured| {
-        let line = c.request_line();
-        let base = format!("http://{}", c.header("host").unwrap());
-        if line.starts_with("GET /.well-known/oauth-authorization-server ") {
-            Reply::json(
-                200,
-                &format!(
-                    r#"{{"issuer":"{base}","token_endpoint":"{base}/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic"]}}"#
-                ),
-            )
-        } else if line.starts_with("POST /oauth/token ") && c.header("authorization").is_some() {
-            Reply::token("issued", 3600)
-        } else {
-            Reply::json(400, r#"{"error":"invalid_request"}"#)
-        }
-    })
-}
-
 #[test]
 fn a_credentials_file_may_name_the_issuer_instead_of_the_token_url() {
-    let server = issuer_server();
+    let server = common::issuer_server("issued");
     let dir = TempDir::new("issuerfile");
     let file = dir.write(
         "creds.json",
@@ -185,7 +164,7 @@ fn a_credentials_file_may_name_the_issuer_instead_of_the_token_url() {
 /// the metadata names works, another is a `Config` error naming both.
 #[test]
 fn a_token_url_given_with_the_issuer_is_checked_not_replaced() {
-    let server = issuer_server();
+    let server = common::issuer_server("issued");
     let dir = TempDir::new("issuerurl");
     let write = |name: &str, url: &str| {
         dir.write(

@@ -7,49 +7,12 @@
 mod common;
 
 use cctoken::{ClientAuth, Credentials, Encoding, ErrorKind, PrivateKey, TokenSource};
-use common::{Captured, Reply, Server, TempDir};
+use common::{b64, skipped, Captured, Reply, Server, TempDir};
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const SECRET_32: &str = "a-client-secret-of-32-bytes-0123";
-
-fn key_pem(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn b64url_decode(s: &str) -> Vec<u8> {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let (mut acc, mut bits, mut out) = (0u32, 0, Vec::new());
-    for c in s.bytes() {
-        let v = T.iter().position(|t| *t == c).expect("base64url") as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-fn b64url(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..=c.len() {
-            out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-        }
-    }
-    out
-}
 
 /// The request's body fields, whatever the encoding.
 fn fields(c: &Captured) -> HashMap<String, String> {
@@ -112,10 +75,10 @@ fn jws(compact: &str) -> Jws {
     let parts: Vec<&str> = compact.split('.').collect();
     assert_eq!(parts.len(), 3, "{compact}");
     Jws {
-        header: serde_json::from_slice(&b64url_decode(parts[0])).unwrap(),
-        claims: serde_json::from_slice(&b64url_decode(parts[1])).unwrap(),
+        header: serde_json::from_slice(&b64::decode(parts[0])).unwrap(),
+        claims: serde_json::from_slice(&b64::decode(parts[1])).unwrap(),
         input: format!("{}.{}", parts[0], parts[1]).into_bytes(),
-        signature: b64url_decode(parts[2]),
+        signature: b64::decode(parts[2]),
     }
 }
 
@@ -129,9 +92,9 @@ fn now() -> u64 {
 /// The public key of `p256-pkcs8.pem`, uncompressed, as ring reads it.
 fn p256_public() -> Vec<u8> {
     use ring::signature::KeyPair;
-    let pem = key_pem("p256-pkcs8.pem");
+    let pem = common::key_pem("p256-pkcs8.pem");
     let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64_std_decode(&der);
+    let der = b64::decode(&der);
     let pair = ring::signature::EcdsaKeyPair::from_pkcs8(
         &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
         &der,
@@ -139,10 +102,6 @@ fn p256_public() -> Vec<u8> {
     )
     .unwrap();
     pair.public_key().as_ref().to_vec()
-}
-
-fn base64_std_decode(s: &str) -> Vec<u8> {
-    b64url_decode(s.replace('+', "-").replace('/', "_").trim_end_matches('='))
 }
 
 fn token_server() -> Server {
@@ -163,7 +122,7 @@ fn fetch_one(server: &Server, creds: &Credentials) -> Captured {
 fn assertions_on_the_wire_in_every_encoding() {
     let server = token_server();
     let url = server.url("/token");
-    let key = PrivateKey::from_pem(&key_pem("p256-pkcs8.pem"))
+    let key = PrivateKey::from_pem(&common::key_pem("p256-pkcs8.pem"))
         .unwrap()
         .with_key_id("key-1");
     let public = p256_public();
@@ -214,7 +173,7 @@ fn assertions_on_the_wire_in_every_encoding() {
                     "{what}"
                 );
                 let jti = t.claims["jti"].as_str().unwrap().to_owned();
-                assert!(b64url_decode(&jti).len() >= 16, "jti of 128 bits or more");
+                assert!(b64::decode(&jti).len() >= 16, "jti of 128 bits or more");
                 jtis.push(jti);
                 if method == "private_key_jwt" {
                     assert_eq!(t.header["alg"], "ES256");
@@ -249,7 +208,7 @@ fn every_algorithm_signs_a_verifiable_assertion() {
         ("rsa-pkcs8.pem", "PS256"),
         ("ed25519.pem", "EdDSA"),
     ] {
-        let key = PrivateKey::from_pem(&key_pem(file))
+        let key = PrivateKey::from_pem(&common::key_pem(file))
             .unwrap()
             .with_algorithm(alg)
             .unwrap();
@@ -331,9 +290,9 @@ fn short_secret_and_mismatched_methods_are_config_errors_before_any_request() {
 fn foreign_jwt(exp: u64, tag: &str) -> String {
     format!(
         "{}.{}.{}",
-        b64url(br#"{"alg":"RS256","kid":"k8s"}"#),
-        b64url(format!(r#"{{"iss":"https://kubernetes.default.svc","sub":"{tag}","aud":"api://AzureADTokenExchange","exp":{exp}}}"#).as_bytes()),
-        b64url(b"signature-bytes")
+        b64::url(br#"{"alg":"RS256","kid":"k8s"}"#),
+        b64::url(format!(r#"{{"iss":"https://kubernetes.default.svc","sub":"{tag}","aud":"api://AzureADTokenExchange","exp":{exp}}}"#).as_bytes()),
+        b64::url(b"signature-bytes")
     )
 }
 
@@ -403,7 +362,7 @@ fn assertion_file_mode_rule_allows_root_owned_read_only_files() {
     let dir = TempDir::new("k8s");
     let probe = dir.write("probe", "", 0o600);
     if std::fs::metadata(&probe).unwrap().uid() != 0 {
-        eprintln!("SKIPPED assertion_file_mode_rule_allows_root_owned_read_only_files: needs root");
+        skipped("assertion_file_mode_rule_allows_root_owned_read_only_files: needs root");
         return;
     }
     let server = token_server();
@@ -424,7 +383,7 @@ fn assertion_file_mode_rule_allows_root_owned_read_only_files() {
     assert!(e.to_string().contains("owned by uid 65534"), "{e}");
     // A private key file is never allowed group or other access, root's or not.
     chown(&file, Some(0), None).unwrap();
-    let pem = dir.write("key.pem", &key_pem("p256-pkcs8.pem"), 0o644);
+    let pem = dir.write("key.pem", &common::key_pem("p256-pkcs8.pem"), 0o644);
     let e = PrivateKey::from_pem_file(&pem).unwrap_err();
     assert!(e.to_string().contains("chmod 600"), "{e}");
 }
@@ -440,8 +399,8 @@ fn file_cache_is_keyed_on_the_private_key() {
     let dir = TempDir::new("keycache");
     let cache = dir.path().join("token.json");
     let url = server.url("/token");
-    let key_a = PrivateKey::from_pem(&key_pem("p256-pkcs8.pem")).unwrap();
-    let key_b = PrivateKey::from_pem(&key_pem("p384.pem")).unwrap();
+    let key_a = PrivateKey::from_pem(&common::key_pem("p256-pkcs8.pem")).unwrap();
+    let key_b = PrivateKey::from_pem(&common::key_pem("p384.pem")).unwrap();
     let token = |key: &PrivateKey| {
         let creds = Credentials::with_private_key(&url, "c", key.clone()).unwrap();
         TokenSource::new(creds)
@@ -463,7 +422,7 @@ fn file_cache_is_keyed_on_the_private_key() {
 fn keys_load_from_credentials_files() {
     let server = token_server();
     let dir = TempDir::new("load");
-    dir.write("key.pem", &key_pem("rsa-pkcs8.pem"), 0o600);
+    dir.write("key.pem", &common::key_pem("rsa-pkcs8.pem"), 0o600);
     let creds_json = dir.write(
         "creds.json",
         &format!(
@@ -479,7 +438,7 @@ fn keys_load_from_credentials_files() {
     assert_eq!(t.header["kid"], "rsa-1");
     assert_eq!(t.claims["aud"], "https://issuer.example/");
     let debug = format!("{creds:?}");
-    let pem = key_pem("rsa-pkcs8.pem");
+    let pem = common::key_pem("rsa-pkcs8.pem");
     let body_line = pem.lines().nth(3).unwrap();
     assert!(!debug.contains(body_line), "{debug}");
 

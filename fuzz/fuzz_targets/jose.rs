@@ -180,8 +180,9 @@ fn dpop_key() -> &'static PrivateKey {
 
 /// A DPoP proof from fuzzed method, URL, nonce and token (split at NULs):
 /// well-formed, verifiable with its own `jwk`, carrying exactly what was
-/// given (the `htu` normalised, the `ath` of the token), or a `Config`
-/// error; the JWK thumbprint is that of the `jwk` in the header.
+/// given (the `htu` normalised, the `ath` of the token, checked with
+/// ring's SHA-256), or a `Config` error; the key's JWK thumbprint is that
+/// of the `jwk` in the header.
 fn dpop(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut parts = text.split('\0');
@@ -206,8 +207,20 @@ fn dpop(data: &[u8]) {
             assert_eq!(claims["htm"], method);
             assert_eq!(claims["htu"], normalize_htu(url).unwrap().as_str());
             assert_eq!(claims["nonce"].as_str(), nonce);
-            assert_eq!(claims.get("ath").is_some(), token.is_some());
-            assert_eq!(thumbprint(key), thumbprint(key));
+            // `ath` and the thumbprint, computed here with ring's SHA-256
+            // (RFC 9449 §4.2, RFC 7638 §3: the EC members in order).
+            let sha256 = |text: &str| {
+                b64url(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
+            };
+            match token {
+                Some(token) => assert_eq!(claims["ath"], sha256(token).as_str()),
+                None => assert!(claims.get("ath").is_none()),
+            }
+            let canonical = format!(
+                r#"{{"crv":{},"kty":"EC","x":{},"y":{}}}"#,
+                header["jwk"]["crv"], header["jwk"]["x"], header["jwk"]["y"]
+            );
+            assert_eq!(thumbprint(key), sha256(&canonical));
         }
         Err(e) => assert_eq!(e.kind(), ErrorKind::Config, "{e:?}"),
     }

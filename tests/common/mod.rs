@@ -8,6 +8,8 @@
 //! hung connections included.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod b64;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -445,4 +447,53 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// Whether the tests run as root (the owner of a file they create).
+#[cfg(unix)]
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let dir = TempDir::new("whoami");
+    let p = dir.write("f", "", 0o600);
+    std::fs::metadata(p).unwrap().uid() == 0
+}
+
+/// Says that (part of) a test was skipped, and why, where the person
+/// running the tests sees it: written to the process's stderr directly,
+/// which libtest does not capture (it captures `eprintln!`, and shows a
+/// passing test's output to nobody).
+pub fn skipped(what: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}");
+}
+
+/// The text of a key in `tests/fixtures/keys`.
+pub fn key_pem(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/keys/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// A loopback authorization server whose issuer is its own URL: metadata
+/// at the RFC 8414 location (token endpoint `/oauth/token`, method
+/// `client_secret_basic`), and that endpoint answering a Basic-authenticated
+/// request with `token`; anything else is a 400 `invalid_request`.
+pub fn issuer_server(token: &'static str) -> Server {
+    Server::start(move |c: &Captured| {
+        let line = c.request_line();
+        let base = format!("http://{}", c.header("host").unwrap());
+        if line.starts_with("GET /.well-known/oauth-authorization-server ") {
+            Reply::json(
+                200,
+                &format!(
+                    r#"{{"issuer":"{base}","token_endpoint":"{base}/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic"]}}"#
+                ),
+            )
+        } else if line.starts_with("POST /oauth/token ") && c.header("authorization").is_some() {
+            Reply::token(token, 3600)
+        } else {
+            Reply::json(400, r#"{"error":"invalid_request"}"#)
+        }
+    })
 }
