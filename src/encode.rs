@@ -155,24 +155,32 @@ pub(crate) fn multipart(fields: &[(&str, &str)], boundary: &str) -> String {
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// Standard base64 (RFC 4648 §4) with `=` padding.
-pub(crate) fn base64(input: &[u8]) -> String {
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+/// Appends base64 of `input` to `out`: with `url`, base64url without
+/// padding (RFC 4648 §5, as JOSE uses it); otherwise the standard alphabet
+/// with `=` padding (RFC 4648 §4).
+pub(crate) fn base64_into(input: &[u8], url: bool, out: &mut String) {
     for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(BASE64[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
+            let c = BASE64[(n >> (18 - 6 * i)) as usize & 63];
+            match (i <= chunk.len(), url, c) {
+                (true, true, b'+') => out.push('-'),
+                (true, true, b'/') => out.push('_'),
+                (true, _, c) => out.push(c as char),
+                (false, false, _) => out.push('='),
+                (false, true, _) => {}
             }
         }
     }
+}
+
+/// Standard base64 (RFC 4648 §4) with `=` padding.
+pub(crate) fn base64(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    base64_into(input, false, &mut out);
     out
 }
 

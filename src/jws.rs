@@ -31,15 +31,7 @@ const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 /// Appends base64url of `bytes` without padding (RFC 7515 §2, RFC 4648 §5).
 pub(crate) fn b64url_into(bytes: &[u8], out: &mut String) {
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(B64URL[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
+    crate::encode::base64_into(bytes, true, out);
 }
 
 /// base64url of `bytes` without padding.

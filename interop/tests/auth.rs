@@ -5,6 +5,11 @@
 //! 8414, the command's `--issuer`), over HTTP and HTTPS. Run by
 //! `bash interop/run.sh` with `--ignored`.
 
+/// The main suite's base64 for tests (no dependencies), not the crate's.
+#[path = "../../tests/common/b64.rs"]
+#[allow(dead_code, reason = "shared with the main suite, which uses all of it")]
+mod b64;
+
 use cctoken::{ClientAuth, Credentials, ErrorKind, PrivateKey, Result, Token};
 use cctoken_interop::{config, record, Scheme, Server};
 use ring::rand::SecureRandom;
@@ -50,10 +55,6 @@ fn issued(s: &Server, scheme: Scheme, case: &str, creds: &Credentials) -> Token 
     token
 }
 
-fn key_of(role: &str, alg: &str) -> PrivateKey {
-    key(role, alg)
-}
-
 fn key(role: &str, alg: &str) -> PrivateKey {
     let client = config().client(role);
     let path = client.key.as_deref().expect("a key file");
@@ -85,40 +86,10 @@ fn refused_invalid_client(s: &Server, case: &str, result: Result<Token>) {
     assert_eq!(e.status(), Some(status), "{}: {case}: {e}", s.key);
 }
 
-fn b64url(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..=c.len() {
-            out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-        }
-    }
-    out
-}
-
 fn pem_der(path: &str) -> Vec<u8> {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let text = std::fs::read_to_string(path).unwrap();
-    let (mut acc, mut bits, mut out) = (0u32, 0, Vec::new());
-    for c in text
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .flat_map(str::bytes)
-    {
-        let Some(v) = T.iter().position(|t| *t == c) else {
-            continue;
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    b64::decode(body.trim())
 }
 
 /// A client assertion as another system (a Kubernetes token issuer, a CI
@@ -142,17 +113,17 @@ fn mint(client_id: &str, audience: &str, exp_in: i64) -> String {
     let header = r#"{"alg":"ES256","typ":"JWT"}"#;
     let claims = format!(
         r#"{{"iss":"{client_id}","sub":"{client_id}","aud":"{audience}","jti":"{}","iat":{},"exp":{}}}"#,
-        b64url(&jti),
+        b64::url(&jti),
         now.min(now + exp_in - 60),
         now + exp_in
     );
     let input = format!(
         "{}.{}",
-        b64url(header.as_bytes()),
-        b64url(claims.as_bytes())
+        b64::url(header.as_bytes()),
+        b64::url(claims.as_bytes())
     );
     let sig = pair.sign(&rng, input.as_bytes()).unwrap();
-    format!("{input}.{}", b64url(sig.as_ref()))
+    format!("{input}.{}", b64::url(sig.as_ref()))
 }
 
 fn work_dir(name: &str) -> std::path::PathBuf {
@@ -267,7 +238,7 @@ mod cases {
                 let creds = Credentials::with_private_key(
                     metadata.token_endpoint(),
                     &jwt.id,
-                    key_of("jwt_es256", "ES256"),
+                    super::key("jwt_es256", "ES256"),
                 )
                 .unwrap()
                 .with_metadata(&metadata)
